@@ -1,0 +1,77 @@
+"""Page flow: which pages apply to the answers so far, the next and previous page, and pruning.
+
+A page whose `when` rule is false is skipped and the answers it held are dropped, so validation and
+fees never see an answer to a question the resident was not asked. A page's rule sees only the
+answers of the pages before it that apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from counterfoil.forms.model import FormDefinition, Page
+from counterfoil.forms.pointers import pointer_tokens
+from counterfoil.rules import CompiledRule, is_truthy
+
+
+def _top_level(pointer: str) -> str:
+    tokens = pointer_tokens(pointer)
+    return tokens[0] if tokens else ""
+
+
+class PageFlow:
+    """The pages of one definition with their conditions compiled; safe to share and reuse."""
+
+    __slots__ = ("_conditions", "_fields", "pages")
+
+    def __init__(self, definition: FormDefinition) -> None:
+        self.pages = list(definition.pages)
+        self._conditions = [
+            None if page.when is None else CompiledRule(page.when) for page in self.pages
+        ]
+        self._fields = [{_top_level(p) for p in page.fields} for page in self.pages]
+
+    def applicable(self, answers: Mapping[str, Any]) -> list[Page]:
+        return [self.pages[i] for i in self._applicable_indices(answers)[0]]
+
+    def prune(self, answers: Mapping[str, Any]) -> dict[str, Any]:
+        """The answers of the pages that apply; everything else (skipped or unknown) dropped."""
+        return self._applicable_indices(answers)[1]
+
+    def _applicable_indices(self, answers: Mapping[str, Any]) -> tuple[list[int], dict[str, Any]]:
+        kept: dict[str, Any] = {}
+        indices: list[int] = []
+        for i, condition in enumerate(self._conditions):
+            if condition is not None and not is_truthy(condition.evaluate(kept)):
+                continue
+            indices.append(i)
+            kept.update((name, answers[name]) for name in self._fields[i] if name in answers)
+        return indices, kept
+
+    def page(self, page_id: str) -> Page | None:
+        return next((p for p in self.pages if p.id == page_id), None)
+
+    def first(self, answers: Mapping[str, Any]) -> Page | None:
+        pages = self.applicable(answers)
+        return pages[0] if pages else None
+
+    def next_page(self, page_id: str, answers: Mapping[str, Any]) -> Page | None:
+        """The page after `page_id` that applies, or None when check-your-answers comes next."""
+        return self._neighbour(page_id, answers, +1)
+
+    def previous_page(self, page_id: str, answers: Mapping[str, Any]) -> Page | None:
+        """The page before `page_id` that applies, or None when the start page comes before."""
+        return self._neighbour(page_id, answers, -1)
+
+    def _neighbour(self, page_id: str, answers: Mapping[str, Any], step: int) -> Page | None:
+        position = next((i for i, p in enumerate(self.pages) if p.id == page_id), None)
+        if position is None:
+            return None
+        applicable = set(self._applicable_indices(answers)[0])
+        i = position + step
+        while 0 <= i < len(self.pages):
+            if i in applicable:
+                return self.pages[i]
+            i += step
+        return None

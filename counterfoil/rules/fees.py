@@ -1,0 +1,94 @@
+"""Fee lines: whole-pence amounts or rules, each rounded half-up once, summed into a quote.
+
+A line's rule reads the answers and, as `lines.<id>`, the lines before it. A line that cannot give a
+whole number of pence (not a number, a division by zero, a missing answer) raises FeeError naming
+the line: never a wrong amount.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import msgspec
+
+from counterfoil.rules.errors import FeeError, RuleEvaluationError
+from counterfoil.rules.logic import CompiledRule
+from counterfoil.rules.money import round_half_up
+
+
+class FeeLine(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """One fee line as a definition writes it; `amount` is pence or a JSON Logic rule."""
+
+    id: str
+    description: str
+    amount: Any
+    fund: str
+    vat: str
+
+
+class QuotedLine(msgspec.Struct, frozen=True):
+    id: str
+    description: str
+    amount: int
+    fund: str
+    vat: str
+
+
+class FeeQuote(msgspec.Struct, frozen=True):
+    """The lines a resident is shown (zero lines left out), every line's amount, and the total."""
+
+    lines: list[QuotedLine]
+    amounts: dict[str, int]
+    total: int
+
+    @property
+    def is_free(self) -> bool:
+        return self.total == 0
+
+
+class FeeSchedule:
+    """The fee lines of one definition, compiled once; `quote` runs for every page view."""
+
+    __slots__ = ("_lines", "_rules")
+
+    def __init__(self, lines: Sequence[FeeLine]) -> None:
+        self._lines = list(lines)
+        self._rules = [
+            None
+            if _is_whole_pence(line.amount)
+            else CompiledRule(line.amount, missing_is_error=True)
+            for line in self._lines
+        ]
+
+    def quote(self, answers: Mapping[str, Any]) -> FeeQuote:
+        amounts: dict[str, int] = {}
+        data = {**answers, "lines": amounts}
+        for line, rule in zip(self._lines, self._rules, strict=True):
+            amounts[line.id] = line.amount if rule is None else _line_amount(line.id, rule, data)
+        total = sum(amounts.values())
+        if total < 0:
+            raise FeeError(None, f"the fees add up to {total} pence; a total cannot be negative")
+        shown = [
+            QuotedLine(line.id, line.description, amounts[line.id], line.fund, line.vat)
+            for line in self._lines
+            if amounts[line.id] != 0
+        ]
+        return FeeQuote(lines=shown, amounts=amounts, total=total)
+
+
+def _is_whole_pence(amount: Any) -> bool:
+    return isinstance(amount, int) and not isinstance(amount, bool)
+
+
+def _line_amount(line_id: str, rule: CompiledRule, data: dict[str, Any]) -> int:
+    try:
+        value = rule.evaluate(data)
+    except RuleEvaluationError as exc:
+        raise FeeError(line_id, exc.message) from exc
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise FeeError(line_id, f"the rule gave {value!r}, not an amount in pence")
+    if not math.isfinite(value):
+        raise FeeError(line_id, "the rule gave a number too large to charge")
+    return round_half_up(value)
