@@ -23,30 +23,37 @@ def _top_level(pointer: str) -> str:
 class PageFlow:
     """The pages of one definition with their conditions compiled; safe to share and reuse."""
 
-    __slots__ = ("_conditions", "_fields", "pages")
+    __slots__ = ("_all_fields", "_conditions", "_fields", "pages")
 
     def __init__(self, definition: FormDefinition) -> None:
         self.pages = list(definition.pages)
         self._conditions = [
             None if page.when is None else CompiledRule(page.when) for page in self.pages
         ]
-        self._fields = [{_top_level(p) for p in page.fields} for page in self.pages]
+        self._fields = [tuple({_top_level(p) for p in page.fields}) for page in self.pages]
+        # With no conditions every page applies, and pruning only drops unknown keys.
+        unconditional = all(c is None for c in self._conditions)
+        self._all_fields = frozenset().union(*self._fields) if unconditional else None
 
     def applicable(self, answers: Mapping[str, Any]) -> list[Page]:
         return [self.pages[i] for i in self._applicable_indices(answers)[0]]
 
     def prune(self, answers: Mapping[str, Any]) -> dict[str, Any]:
         """The answers of the pages that apply; everything else (skipped or unknown) dropped."""
+        if self._all_fields is not None:
+            return {k: v for k, v in answers.items() if k in self._all_fields}
         return self._applicable_indices(answers)[1]
 
     def _applicable_indices(self, answers: Mapping[str, Any]) -> tuple[list[int], dict[str, Any]]:
         kept: dict[str, Any] = {}
         indices: list[int] = []
-        for i, condition in enumerate(self._conditions):
+        for i, (condition, fields) in enumerate(zip(self._conditions, self._fields, strict=True)):
             if condition is not None and not is_truthy(condition.evaluate(kept)):
                 continue
             indices.append(i)
-            kept.update((name, answers[name]) for name in self._fields[i] if name in answers)
+            for name in fields:  # a plain loop: this runs on every page view and quote
+                if name in answers:
+                    kept[name] = answers[name]
         return indices, kept
 
     def page(self, page_id: str) -> Page | None:

@@ -55,18 +55,28 @@ class FeeSchedule:
 
     def __init__(self, lines: Sequence[FeeLine]) -> None:
         self._lines = list(lines)
-        self._rules = [
-            None
-            if _is_whole_pence(line.amount)
-            else CompiledRule(line.amount, missing_is_error=True)
-            for line in self._lines
-        ]
+        self._rules: list[tuple[CompiledRule, frozenset[str] | None] | None] = []
+        for line in self._lines:
+            if _is_whole_pence(line.amount):
+                self._rules.append(None)
+            else:
+                rule = CompiledRule(line.amount, missing_is_error=True)
+                self._rules.append((rule, rule.top_level_reads()))
 
     def quote(self, answers: Mapping[str, Any]) -> FeeQuote:
         amounts: dict[str, int] = {}
-        data = {**answers, "lines": amounts}
-        for line, rule in zip(self._lines, self._rules, strict=True):
-            amounts[line.id] = line.amount if rule is None else _line_amount(line.id, rule, data)
+        everything = {**answers, "lines": amounts}
+        for line, compiled in zip(self._lines, self._rules, strict=True):
+            if compiled is None:
+                amounts[line.id] = line.amount
+                continue
+            rule, reads = compiled
+            data = (
+                everything
+                if reads is None
+                else {k: everything[k] for k in reads if k in everything}
+            )
+            amounts[line.id] = _line_amount(line.id, rule, data)
         total = sum(amounts.values())
         if total < 0:
             raise FeeError(None, f"the fees add up to {total} pence; a total cannot be negative")
@@ -87,6 +97,8 @@ def _line_amount(line_id: str, rule: CompiledRule, data: dict[str, Any]) -> int:
         value = rule.evaluate(data)
     except RuleEvaluationError as exc:
         raise FeeError(line_id, exc.message) from exc
+    if type(value) is int:
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise FeeError(line_id, f"the rule gave {value!r}, not an amount in pence")
     if not math.isfinite(value):

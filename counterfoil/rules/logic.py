@@ -10,7 +10,7 @@ an error instead of JavaScript's silent `null -> 0`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, Final
 
 import datalogic_py
@@ -189,12 +189,17 @@ class CompiledRule:
         except datalogic_py.DataLogicError as exc:
             raise self._explain(exc) from exc
 
-    def reads(self) -> Iterator[str]:
-        """The dotted variable paths this rule reads outside any map/filter/reduce."""
+    def top_level_reads(self) -> frozenset[str] | None:
+        """The top-level names this rule reads, or None when it computes a name at run time.
+
+        Handing the engine only these keys skips converting the rest of a large answers object.
+        """
         if self._compiled is None:
-            return
-        for path in self._compiled.facts()["reads"]:
-            yield ".".join(str(step) for step in path)
+            return frozenset()
+        facts = self._compiled.facts()
+        if facts["computed_reads"] or not facts["reads_complete"]:
+            return None
+        return frozenset(str(path[0]) for path in facts["reads"] if path)
 
     def _explain(self, exc: datalogic_py.DataLogicError) -> RuleEvaluationError:
         text = str(exc)

@@ -13,6 +13,8 @@ def round_half_up(amount: float | int) -> int:
     """Whole pence, halves rounded away from zero (2.5 -> 3, -2.5 -> -3)."""
     if isinstance(amount, int):
         return amount
+    if amount.is_integer():  # the common case, and far cheaper than Decimal
+        return int(amount)
     snapped = Decimal(repr(amount)).quantize(_MICRO, rounding=ROUND_HALF_EVEN)
     return int(snapped.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
