@@ -12,12 +12,21 @@ from typing import Any
 
 from counterfoil.forms.model import FormDefinition, Page
 from counterfoil.forms.pointers import pointer_tokens
-from counterfoil.rules import CompiledRule, is_truthy
+from counterfoil.rules import CompiledRule, RulesError, is_truthy
 
 
 def _top_level(pointer: str) -> str:
     tokens = pointer_tokens(pointer)
     return tokens[0] if tokens else ""
+
+
+def _applies(condition: CompiledRule, kept: dict[str, Any]) -> bool:
+    # Answers of the wrong type (a list compared with false) can make a condition fail; the page
+    # is then skipped, as a failed comparison is false in JavaScript, and validation reports them.
+    try:
+        return is_truthy(condition.evaluate(kept))
+    except RulesError:
+        return False
 
 
 class PageFlow:
@@ -40,6 +49,8 @@ class PageFlow:
 
     def prune(self, answers: Mapping[str, Any]) -> dict[str, Any]:
         """The answers of the pages that apply; everything else (skipped or unknown) dropped."""
+        if not isinstance(answers, Mapping):  # a JSON body that is not an object answers nothing
+            return {}
         if self._all_fields is not None:
             return {k: v for k, v in answers.items() if k in self._all_fields}
         return self._applicable_indices(answers)[1]
@@ -47,8 +58,10 @@ class PageFlow:
     def _applicable_indices(self, answers: Mapping[str, Any]) -> tuple[list[int], dict[str, Any]]:
         kept: dict[str, Any] = {}
         indices: list[int] = []
+        if not isinstance(answers, Mapping):
+            answers = {}
         for i, (condition, fields) in enumerate(zip(self._conditions, self._fields, strict=True)):
-            if condition is not None and not is_truthy(condition.evaluate(kept)):
+            if condition is not None and not _applies(condition, kept):
                 continue
             indices.append(i)
             for name in fields:  # a plain loop: this runs on every page view and quote

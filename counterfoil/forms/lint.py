@@ -26,8 +26,7 @@ from counterfoil.forms.widgets import WIDGET_TYPES, infer_widget
 from counterfoil.rules import Problem, check_rule
 
 MAX_PATTERN_LENGTH: Final = 500
-# A quantified group that itself contains a quantifier: (a+)+, (\w*)*, (a|b+){2,}.
-_NESTED_QUANTIFIER: Final = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)(?:[+*]|\{\d+,)")
+_COUNTED_REPEAT: Final = re.compile(r"\{\d+,")
 _BACKTRACKING_ONLY: Final = re.compile(r"\\[1-9]|\\k<|\(\?<?[=!]")
 
 
@@ -161,7 +160,7 @@ def _unsafe_pattern(pattern: str, here: str) -> Iterator[Problem]:
     # backtracking one (a browser, a department's validator): refuse what can explode there.
     if len(pattern) > MAX_PATTERN_LENGTH:
         yield Problem(here, f"pattern is longer than {MAX_PATTERN_LENGTH} characters")
-    elif _NESTED_QUANTIFIER.search(pattern):
+    elif _repeats_a_repeat(pattern):
         yield Problem(here, "pattern repeats a repeated group, which can take forever to check")
     elif _BACKTRACKING_ONLY.search(pattern):
         yield Problem(here, "pattern uses a back-reference or look-around; write it without")
@@ -170,6 +169,47 @@ def _unsafe_pattern(pattern: str, here: str) -> Iterator[Problem]:
             re.compile(pattern)
         except re.error as exc:
             yield Problem(here, f"pattern is not a valid regular expression: {exc}")
+
+
+def _repeats_a_repeat(pattern: str) -> bool:
+    """Whether a group holding a quantifier, at any depth, is itself repeated: (a+)+, (\\w*)*,
+    (a|b+){2,}, (\\d+(\\.\\d+)?)+."""
+    holds: list[bool] = []  # for each open group: whether a quantifier sits anywhere inside it
+    closed = False  # whether the token just read closed a group that holds a quantifier
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if closed and (char in "+*" or _COUNTED_REPEAT.match(pattern, i)):
+            return True
+        closed = False
+        if char == "\\":
+            i += 2
+            continue
+        if char == "[":
+            i = _class_end(pattern, i)
+            continue
+        if char in "+*}" and holds:
+            holds[-1] = True
+        elif char == "(":
+            holds.append(False)
+        elif char == ")" and holds:
+            closed = holds.pop()
+            if closed and holds:
+                holds[-1] = True
+        i += 1
+    return False
+
+
+def _class_end(pattern: str, start: int) -> int:
+    """The index just past the character class opening at `start` ("]" first is a literal)."""
+    i = start + 1
+    if pattern.startswith("^", i):
+        i += 1
+    if pattern.startswith("]", i):
+        i += 1
+    while i < len(pattern) and pattern[i] != "]":
+        i += 2 if pattern[i] == "\\" else 1
+    return i + 1
 
 
 def _test_problems(definition: FormDefinition) -> Iterator[Problem]:

@@ -159,6 +159,29 @@ def _guard_missing(node: Any, paths: list[str]) -> Any:
     return {op: guarded if isinstance(node[op], list) else guarded[0]}
 
 
+def _null_equality(node: Any) -> Any:
+    """A copy of `node` whose `==`/`!=` treat null as JavaScript does: equal only to null.
+
+    datalogic-py's loose equality says `null == false` and `null == 0`; JavaScript (and so JSON
+    Logic) says neither, and a page condition on an unanswered yes/no question depends on it.
+    """
+    op = operator_of(node)
+    if op is None:
+        return [_null_equality(n) for n in node] if isinstance(node, list) else node
+    args = [_null_equality(arg) for arg in _args(node, op)]
+    if op in ("==", "!=") and len(args) == 2:
+        left, right = args
+        equal = {
+            "if": [
+                {"===": [left, None]}, {"===": [right, None]},
+                {"===": [right, None]}, False,
+                {"==": [left, right]},
+            ]
+        }  # fmt: skip
+        return equal if op == "==" else {"!": [equal]}
+    return {op: args if isinstance(node[op], list) else args[0]}
+
+
 class CompiledRule:
     """A rule ready to evaluate; build once per definition and reuse."""
 
@@ -175,7 +198,9 @@ class CompiledRule:
             # datalogic refuses a bare string rule; the specification passes literals through.
             self._compiled = None
             return
-        runnable = _guard_missing(rule, self._missing_paths) if missing_is_error else rule
+        runnable = _null_equality(rule)
+        if missing_is_error:
+            runnable = _guard_missing(runnable, self._missing_paths)
         try:
             self._compiled = _ENGINE.compile(runnable)
         except datalogic_py.DataLogicError as exc:
@@ -197,9 +222,10 @@ class CompiledRule:
         if self._compiled is None:
             return frozenset()
         facts = self._compiled.facts()
-        if facts["computed_reads"] or not facts["reads_complete"]:
+        # An empty path is `{"var": ""}`: the rule reads the whole data, so every key is needed.
+        if facts["computed_reads"] or not facts["reads_complete"] or [] in facts["reads"]:
             return None
-        return frozenset(str(path[0]) for path in facts["reads"] if path)
+        return frozenset(str(path[0]) for path in facts["reads"])
 
     def _explain(self, exc: datalogic_py.DataLogicError) -> RuleEvaluationError:
         text = str(exc)
