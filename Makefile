@@ -4,13 +4,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench clean
+.PHONY: run test lint typecheck unit bench clean assets
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml frontend/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	sh frontend/build.sh
 	touch $(STAMP)
+
+# The resident pages' CSS/JS/images (govuk-frontend via npm); skipped with a message without npm.
+assets:
+	sh frontend/build.sh
 
 run: $(STAMP)
 	$(BIN)/counterfoil dev

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import typer
 
+from counterfoil.cli import serve
 from counterfoil.cli.forms import forms_app
+from counterfoil.cli.keys import keys_app
 
 app = typer.Typer(no_args_is_help=True, help="Counterfoil: payable e-forms for UK councils.")
 app.add_typer(forms_app, name="forms")
+app.add_typer(keys_app, name="keys")
+for command in (serve.dev, serve.web, serve.worker, serve.migrate):
+    app.command()(command)
 
 
 def main() -> None:

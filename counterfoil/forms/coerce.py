@@ -29,7 +29,14 @@ from typing import Any, Final
 import msgspec
 
 from counterfoil.forms.model import FormDefinition, UiField
-from counterfoil.forms.pointers import resolve_ref, schema_at_pointer
+from counterfoil.forms.pointers import (
+    make_pointer,
+    pointer_tokens,
+    resolve_ref,
+    schema_at_pointer,
+    schema_type,
+)
+from counterfoil.forms.widgets import choice_values
 
 __all__ = ["CoercedPage", "FormPost", "FormValues", "answers_from_form", "form_values"]
 
@@ -54,7 +61,7 @@ class CoercedPage(msgspec.Struct, frozen=True, kw_only=True):
         """A copy of ``saved`` with this page's fields replaced by (or removed for) this POST."""
         merged: dict[str, Any] = copy.deepcopy(dict(saved))
         for pointer in self.fields:
-            segments = _segments(pointer)
+            segments = pointer_tokens(pointer)
             if not segments:
                 continue
             if pointer in self.unanswered:
@@ -73,11 +80,11 @@ def answers_from_form(
     answers: dict[str, Any] = {}
     unanswered: list[str] = []
     for pointer in fields:
-        segments = _segments(pointer)
+        segments = pointer_tokens(pointer)
         schema = schema_at_pointer(definition.schema, pointer) if segments else None
         if schema is None:
             continue  # display-only content, or a pointer the linter reports
-        value = _coerce(definition, schema, "-".join(segments), _ui_key(segments), form)
+        value = _coerce(definition, schema, "-".join(segments), make_pointer(segments), form)
         if value is _MISSING:
             unanswered.append(pointer)
         else:
@@ -91,17 +98,17 @@ def form_values(
     """The input names and values that re-fill a page from saved answers (inverse of the above)."""
     out: FormValues = {}
     for pointer in fields:
-        segments = _segments(pointer)
+        segments = pointer_tokens(pointer)
         schema = schema_at_pointer(definition.schema, pointer) if segments else None
         if schema is None:
             continue
         value = _value_at(answers, segments)
         if value is not _MISSING:
-            _emit(definition, schema, "-".join(segments), _ui_key(segments), value, out)
+            _emit(definition, schema, "-".join(segments), make_pointer(segments), value, out)
     return out
 
 
-# --- schema navigation ------------------------------------------------------------------------
+# --- what the schema asks for -----------------------------------------------------------------
 
 
 class _Missing(enum.Enum):
@@ -111,21 +118,12 @@ class _Missing(enum.Enum):
 _MISSING: Final = _Missing.MISSING
 
 
-def _resolve(root: Mapping[str, Any], schema: Any) -> dict[str, Any]:
-    if not isinstance(schema, dict):
-        return {}  # a boolean schema: nothing to coerce to
-    return resolve_ref(dict(root), schema)
-
-
 def _json_type(schema: Mapping[str, Any]) -> str:
-    declared = schema.get("type")
-    if isinstance(declared, str):
+    declared = schema_type(schema)
+    if declared is not None:
         return declared
-    if isinstance(declared, list):
-        for name in declared:
-            if isinstance(name, str) and name != "null":
-                return name
-        return "null" if declared else "string"
+    if isinstance(schema.get("type"), list):
+        return "null" if schema["type"] else "string"
     choices = _choices(schema)
     if choices:
         if all(isinstance(c, bool) for c in choices):
@@ -143,20 +141,11 @@ def _json_type(schema: Mapping[str, Any]) -> str:
 
 
 def _choices(schema: Mapping[str, Any]) -> list[Any]:
-    """The values of an ``enum``, a ``const``, or a ``oneOf``/``anyOf`` of labelled consts."""
-    if isinstance(schema.get("enum"), list):
-        return list(schema["enum"])
-    if "const" in schema:
+    """The values a choice offers, or a lone ``const``: what the answer's type is read from."""
+    values = choice_values(schema)
+    if values is None and "const" in schema:
         return [schema["const"]]
-    for keyword in ("oneOf", "anyOf"):
-        options = schema.get(keyword)
-        if (
-            isinstance(options, list)
-            and options
-            and all(isinstance(o, dict) and "const" in o for o in options)
-        ):
-            return [o["const"] for o in options]
-    return []
+    return values or []
 
 
 # --- coercion ---------------------------------------------------------------------------------
@@ -177,7 +166,7 @@ def _coerce(
     if kind == "object":
         return _coerce_object(definition, schema, name, ui_key, form)
     if kind == "array":
-        items = _resolve(root, schema.get("items"))
+        items = resolve_ref(root, schema.get("items"))
         if _json_type(items) == "object":
             return _coerce_repeater(definition, items, name, ui_key, form)
         return _coerce_choices(definition, items, name, ui_key, form)
@@ -226,9 +215,9 @@ def _coerce_object(
     for prop, sub in properties.items():
         value = _coerce(
             definition,
-            _resolve(definition.schema, sub),
+            resolve_ref(definition.schema, sub),
             f"{name}-{prop}",
-            f"{ui_key}/{_escape(prop)}",
+            ui_key + make_pointer([prop]),
             form,
             in_address=in_address,
         )
@@ -434,18 +423,18 @@ def _emit(
         properties = schema.get("properties")
         for prop, sub in (properties if isinstance(properties, dict) else {}).items():
             if prop in value:
-                child = _resolve(root, sub)
+                child = resolve_ref(root, sub)
                 _emit(
                     definition,
                     child,
                     f"{name}-{prop}",
-                    f"{ui_key}/{_escape(prop)}",
+                    ui_key + make_pointer([prop]),
                     value[prop],
                     out,
                 )
         return
     if kind == "array" and isinstance(value, list):
-        items = _resolve(root, schema.get("items"))
+        items = resolve_ref(root, schema.get("items"))
         if _json_type(items) == "object":
             for index, row in enumerate(value):
                 _emit(definition, items, f"{name}-{index}", ui_key, row, out)
@@ -475,21 +464,7 @@ def _text(kind: str, ui: UiField, value: Any) -> str:
     return msgspec.json.encode(value).decode()
 
 
-# --- pointers and nested answers --------------------------------------------------------------
-
-
-def _segments(pointer: str) -> list[str]:
-    if not pointer.startswith("/"):
-        return []
-    return [s.replace("~1", "/").replace("~0", "~") for s in pointer[1:].split("/")]
-
-
-def _escape(segment: str) -> str:
-    return segment.replace("~", "~0").replace("/", "~1")
-
-
-def _ui_key(segments: Sequence[str]) -> str:
-    return "".join(f"/{_escape(s)}" for s in segments)
+# --- nested answers ---------------------------------------------------------------------------
 
 
 def _value_at(answers: Mapping[str, Any], segments: Sequence[str]) -> Any:

@@ -6,29 +6,60 @@ which is how `ui` keys name the fields inside a repeater.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+# How many `$ref`s in a row are followed before a (circular) chain is given up on.
+_MAX_REFS: Final = 32
+
+
+def escape_token(token: str) -> str:
+    """One reference token as it is written inside a JSON Pointer (RFC 6901: "~" and "/")."""
+    return token.replace("~", "~0").replace("/", "~1")
 
 
 def pointer_tokens(pointer: str) -> list[str]:
     if not pointer:
         return []
-    return [t.replace("~1", "/").replace("~0", "~") for t in pointer.lstrip("/").split("/")]
+    return [t.replace("~1", "/").replace("~0", "~") for t in pointer.removeprefix("/").split("/")]
 
 
-def make_pointer(tokens: list[str | int]) -> str:
-    return "".join("/" + str(t).replace("~", "~0").replace("/", "~1") for t in tokens)
+def make_pointer(tokens: Sequence[str | int]) -> str:
+    return "".join("/" + escape_token(str(t)) for t in tokens)
 
 
-def resolve_ref(root: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    """Follow local `$ref`s ("#/$defs/address") to the schema they name."""
-    seen = 0
-    while isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/") and seen < 32:
-        target: Any = root
-        for token in pointer_tokens(node["$ref"][1:]):
-            target = target.get(token, {}) if isinstance(target, dict) else {}
-        node = target if isinstance(target, dict) else {}
-        seen += 1
-    return node
+def ui_key(path: Sequence[str | int]) -> str:
+    """The `ui` key of a place in the answers: its JSON Pointer with the array indices left out."""
+    return make_pointer([t for t in path if isinstance(t, str)])
+
+
+def resolve_ref(root: Mapping[str, Any], node: Any) -> dict[str, Any]:
+    """The schema `node` stands for, its local `$ref`s ("#/$defs/address") followed.
+
+    Keywords beside a `$ref` are kept over the target's (draft 2020-12 applies both). A `$ref`
+    that names nothing reads as the keywords beside it; anything not an object schema reads as {}.
+    """
+    if not isinstance(node, dict):
+        return {}
+    schema: dict[str, Any] = node
+    hops = 0
+    while isinstance(ref := schema.get("$ref"), str) and ref.startswith("#") and hops < _MAX_REFS:
+        beside = {k: v for k, v in schema.items() if k != "$ref"}
+        schema = {**_schema_in_document(root, ref[1:]), **beside}
+        hops += 1
+    return schema
+
+
+def _schema_in_document(root: Mapping[str, Any], pointer: str) -> dict[str, Any]:
+    target: Any = root
+    for token in pointer_tokens(pointer):
+        if isinstance(target, Mapping) and token in target:
+            target = target[token]
+        elif isinstance(target, list) and token.isdigit() and int(token) < len(target):
+            target = target[int(token)]
+        else:
+            return {}
+    return target if isinstance(target, dict) else {}
 
 
 def _is_index(token: str) -> bool:
@@ -70,9 +101,9 @@ def schema_at_variable(root: dict[str, Any], path: str) -> dict[str, Any] | None
     return subschema(root, path.split(".") if path else [])
 
 
-def schema_type(node: dict[str, Any]) -> str | None:
+def schema_type(node: Mapping[str, Any]) -> str | None:
     """The schema's type, the first non-null one of a union."""
     kind = node.get("type")
     if isinstance(kind, list):
-        return next((k for k in kind if k != "null"), None)
+        return next((k for k in kind if isinstance(k, str) and k != "null"), None)
     return kind if isinstance(kind, str) else None

@@ -17,6 +17,8 @@ import jsonschema_rs
 import msgspec
 
 from counterfoil.forms.model import FormDefinition
+from counterfoil.forms.pointers import escape_token, make_pointer, resolve_ref, ui_key
+from counterfoil.forms.widgets import infer_widget
 
 __all__ = ["MESSAGES", "AnswerValidator", "FieldError"]
 
@@ -100,12 +102,10 @@ _LAST: Final = 99
 # An empty answer failing one of these was not given at all: say "Enter …", not "Enter a real …".
 _EMPTY_MEANS_REQUIRED: Final = frozenset({"type", "pattern", "format", "minLength", "enum"})
 _UNKNOWN_POSITION: Final = 1 << 30
-_MAX_DEPTH: Final = 12  # how deep the schema walk follows properties, items and $refs
+_MAX_DEPTH: Final = 12  # how deep the schema walk follows properties and items
 
-_CHOICE_WIDGETS: Final = frozenset({"radios", "select", "autocomplete", "choice"})
-_YES_NO_WIDGETS: Final = frozenset({"yesno", "yes-no", "yes/no", "boolean"})
-_TEXT_KINDS: Final = frozenset({"text", "textarea", "email", "phone", "tel", "date", "address"})
-_COUNT_KINDS: Final = frozenset({"number", "integer", "money"})
+_CHOICE_WIDGETS: Final = frozenset({"radios", "select"})
+_TEXT_KINDS: Final = frozenset({"text", "textarea", "email", "phone", "date", "address"})
 _YES_NO_QUESTION: Final = re.compile(
     r"^(do|does|are|is|have|has|did|will|can|were|was|would|should)\s+(you|they|we|it)\s+(.*)$",
     re.IGNORECASE,
@@ -153,7 +153,7 @@ class AnswerValidator:
         best: dict[str, tuple[int, Any, list[str | int], str]] = {}
         for error in found:
             path, keyword = self._locate(error)
-            pointer = _to_pointer(path)
+            pointer = make_pointer(path)
             rank = _PRIORITY.get(keyword, _LAST)
             held = best.get(pointer)
             if held is None or rank < held[0]:
@@ -171,18 +171,18 @@ class AnswerValidator:
         if depth > _MAX_DEPTH:
             return
         for name, child in _properties(schema, self._root).items():
-            child_key = f"{key}/{_escape(name)}"
+            child_key = f"{key}/{escape_token(name)}"
             if child_key in self._fields:
                 continue
             self._positions.setdefault(child_key, len(self._positions))
-            resolved = _resolve(child, self._root)
+            resolved = resolve_ref(self._root, child)
             self._fields[child_key] = self._field(child_key, name, resolved)
             self._walk(_item_schema(resolved, self._root) or resolved, child_key, depth + 1)
 
-    def _field(self, key: str, name: str, schema: Mapping[str, Any]) -> _Field:
+    def _field(self, key: str, name: str, schema: dict[str, Any]) -> _Field:
         ui = self._definition.ui.get(key)
         label = (ui.label if ui else None) or _str(schema.get("title")) or _humanise(name)
-        kind = _kind(ui.widget if ui else None, schema, self._root)
+        kind = infer_widget(schema, ui.widget if ui else None)
         item_noun = "item"
         if kind == "repeater":
             match = _ADD_ANOTHER.match((ui.add_label if ui else None) or "")
@@ -204,11 +204,11 @@ class AnswerValidator:
     def _message(self, path: list[str | int], keyword: str, error: Any) -> str:
         if not path:
             return FORM_MESSAGE
-        field = self._fields.get(_ui_key(path))
+        field = self._fields.get(ui_key(path))
         last = path[-1]
         if isinstance(last, int):
             # An error on a whole repeater item: name the item, and word it as the repeater's.
-            parent = self._fields.get(_ui_key(path[:-1]))
+            parent = self._fields.get(ui_key(path[:-1]))
             noun = parent.item_noun if parent else "item"
             field = _Field(
                 kind="item",
@@ -245,7 +245,7 @@ class AnswerValidator:
         for candidate in candidates:
             if candidate and candidate in field.overrides:
                 return field.overrides[candidate]
-        if kind in _COUNT_KINDS and kind != "money":
+        if kind == "number":
             kind = "integer" if field.integer else _number_kind(error, kind)
         words = dict(field.words)
         words["limit"] = _format_limit(limit, money=kind == "money")
@@ -259,7 +259,7 @@ class AnswerValidator:
         parts: list[str] = []
         for i, segment in enumerate(path[:-1]):
             if isinstance(segment, int):
-                field = self._fields.get(_ui_key(path[:i]))
+                field = self._fields.get(ui_key(path[:i]))
                 noun = field.item_noun if field else "item"
                 parts.append(f"{noun} {segment + 1}")
         if not parts:
@@ -275,7 +275,7 @@ class AnswerValidator:
             if isinstance(segment, int):
                 order.append(segment)
             else:
-                key = f"{key}/{_escape(segment)}"
+                key = f"{key}/{escape_token(segment)}"
                 order.append(self._positions.get(key, _UNKNOWN_POSITION))
         return tuple(order), pointer
 
@@ -290,7 +290,7 @@ class AnswerValidator:
         if isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
             return [*path, str(kind.property)], "required"
         if path and isinstance(path[-1], int):
-            parent = self._fields.get(_ui_key(path[:-1]))
+            parent = self._fields.get(ui_key(path[:-1]))
             if parent is not None and parent.kind == "checkboxes":
                 return path[:-1], str(kind.name)
         return path, str(kind.name)
@@ -343,28 +343,9 @@ def _kind_group(kind: str) -> str:
 # -- reading the schema
 
 
-def _resolve(schema: Any, root: Mapping[str, Any], depth: int = 0) -> Mapping[str, Any]:
-    """Follow a local `$ref` ("#/$defs/address"); anything else unresolvable reads as `{}`."""
-    if not isinstance(schema, Mapping):
-        return {}
-    ref = schema.get("$ref")
-    if not isinstance(ref, str) or not ref.startswith("#") or depth > _MAX_DEPTH:
-        return schema
-    target: Any = root
-    for part in ref[1:].split("/")[1:]:
-        part = part.replace("~1", "/").replace("~0", "~")
-        if isinstance(target, Mapping) and part in target:
-            target = target[part]
-        elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
-            target = target[int(part)]
-        else:
-            return schema
-    return {**_resolve(target, root, depth + 1), **{k: v for k, v in schema.items() if k != "$ref"}}
-
-
 def _properties(schema: Any, root: Mapping[str, Any]) -> dict[str, Any]:
     """An object schema's properties, with those named only in allOf/anyOf/oneOf/then/else."""
-    node = _resolve(schema, root)
+    node = resolve_ref(root, schema)
     found: dict[str, Any] = {}
     own = node.get("properties")
     if isinstance(own, Mapping):
@@ -379,7 +360,7 @@ def _properties(schema: Any, root: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(dependent, Mapping):
         branches.extend(dependent.values())
     for branch in branches:
-        props = _resolve(branch, root).get("properties")
+        props = resolve_ref(root, branch).get("properties")
         if isinstance(props, Mapping):
             for name, child in props.items():
                 found.setdefault(name, child)
@@ -388,52 +369,7 @@ def _properties(schema: Any, root: Mapping[str, Any]) -> dict[str, Any]:
 
 def _item_schema(schema: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any] | None:
     items = schema.get("items")
-    return _resolve(items, root) if isinstance(items, Mapping) else None
-
-
-def _choices(schema: Mapping[str, Any]) -> bool:
-    if isinstance(schema.get("enum"), list):
-        return True
-    for combinator in ("oneOf", "anyOf"):
-        branches = schema.get(combinator)
-        if (
-            isinstance(branches, list)
-            and branches
-            and all(isinstance(b, Mapping) and "const" in b for b in branches)
-        ):
-            return True
-    return False
-
-
-def _kind(widget: str | None, schema: Mapping[str, Any], root: Mapping[str, Any]) -> str:
-    """The field's widget: the ui's, or inferred from the schema as the renderer infers it."""
-    if widget:
-        normalised = widget.strip().lower()
-        if normalised in _YES_NO_WIDGETS:
-            return "yesno"
-        return normalised
-    types = schema.get("type")
-    type_list = types if isinstance(types, list) else [types]
-    if "boolean" in type_list:
-        return "yesno"
-    if _choices(schema):
-        return "choice"
-    if "array" in type_list or "items" in schema:
-        items = _item_schema(schema, root) or {}
-        if _choices(items):
-            return "checkboxes"
-        return "repeater"
-    if "integer" in type_list:
-        return "integer"
-    if "number" in type_list:
-        return "number"
-    if schema.get("format") == "date":
-        return "date"
-    if schema.get("format") == "email":
-        return "email"
-    if "object" in type_list or "properties" in schema:
-        return "object"
-    return "text"
+    return resolve_ref(root, items) if isinstance(items, Mapping) else None
 
 
 # -- words
@@ -519,19 +455,3 @@ def _format_limit(limit: Any, *, money: bool) -> str:
 
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
-
-
-# -- pointers
-
-
-def _escape(segment: str) -> str:
-    return segment.replace("~", "~0").replace("/", "~1")
-
-
-def _to_pointer(path: list[str | int]) -> str:
-    return "".join(f"/{_escape(str(segment))}" for segment in path)
-
-
-def _ui_key(path: list[str | int]) -> str:
-    """The ui key of a path: its JSON Pointer with array indices left out."""
-    return "".join(f"/{_escape(segment)}" for segment in path if isinstance(segment, str))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Final
 
 from counterfoil.forms.pointers import schema_type
@@ -34,19 +35,36 @@ WIDGET_TYPES: Final[dict[str, frozenset[str | None]]] = {
 }
 
 
+def choice_values(node: Mapping[str, Any]) -> list[Any] | None:
+    """The values a choice field offers: its `enum`, or the `const`s of a `oneOf`/`anyOf` of
+    labelled consts; None when the field is not a choice."""
+    if isinstance(node.get("enum"), list):
+        return list(node["enum"])
+    for keyword in ("oneOf", "anyOf"):
+        options = node.get(keyword)
+        if (
+            isinstance(options, list)
+            and options
+            and all(isinstance(o, Mapping) and "const" in o for o in options)
+        ):
+            return [o["const"] for o in options]
+    return None
+
+
 def infer_widget(node: dict[str, Any], named: str | None = None) -> str:
     if named:
         return named
     kind = schema_type(node)
-    if "enum" in node:
-        return "radios" if len(node["enum"]) <= MAX_RADIOS else "select"
+    choices = choice_values(node)
+    if choices is not None:
+        return "radios" if len(choices) <= MAX_RADIOS else "select"
     if kind == "boolean":
         return "yesno"
     if kind in ("integer", "number"):
         return "number"
     if kind == "array":
         items = node.get("items")
-        if isinstance(items, dict) and "enum" in items:
+        if isinstance(items, dict) and choice_values(items) is not None:
             return "checkboxes"
         return "repeater"
     if kind == "object":

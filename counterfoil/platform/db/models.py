@@ -1,0 +1,212 @@
+"""The tables. Written only by services and activities; Temporal stays the source of truth for where
+a submission is in its life, these rows are what the rest of the platform reads."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _json(**kwargs: Any) -> Any:
+    return Field(default=None, sa_column=Column(JSON, **kwargs))
+
+
+class Council(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, index=True, max_length=63)
+    name: str = Field(max_length=200)
+    brand_colour: str = Field(default="#0b0c0c", max_length=7)
+    logo_text: str = Field(max_length=100)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Department(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("council_id", "slug"),)
+    id: int | None = Field(default=None, primary_key=True)
+    council_id: int = Field(foreign_key="council.id", index=True)
+    slug: str = Field(max_length=63)
+    name: str = Field(max_length=200)
+    webhook_url: str | None = Field(default=None, max_length=2000)
+    email: str | None = Field(default=None, max_length=254)
+    # Standard Webhooks secret ("whsec_..."); the previous one verifies until previous_until.
+    secret: str = Field(max_length=200)
+    previous_secret: str | None = Field(default=None, max_length=200)
+    previous_until: datetime | None = None
+
+
+class FormVersion(SQLModel, table=True):
+    """A form's draft (version 0) and its immutable published versions (1, 2, ...)."""
+
+    __table_args__ = (UniqueConstraint("council_id", "slug", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    council_id: int = Field(foreign_key="council.id", index=True)
+    slug: str = Field(max_length=63)
+    version: int
+    definition: dict[str, Any] = _json(nullable=False)
+    created_at: datetime = Field(default_factory=utcnow)
+    published_at: datetime | None = None
+
+
+class Submission(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("council_id", "idempotency_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    council_id: int = Field(foreign_key="council.id", index=True)
+    reference: str = Field(unique=True, index=True, max_length=32)
+    form_slug: str = Field(max_length=63)
+    form_version: int
+    department_slug: str = Field(max_length=63)
+    answers: dict[str, Any] | None = _json()
+    lines: list[dict[str, Any]] = _json(nullable=False)
+    total: int
+    status: str = Field(default="submitted", max_length=32, index=True)
+    idempotency_key: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Payment(SQLModel, table=True):
+    """One attempt to take the fee; a declined card is followed by a new attempt."""
+
+    __table_args__ = (UniqueConstraint("submission_id", "attempt"),)
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", index=True)
+    attempt: int
+    provider: str = Field(max_length=32)
+    provider_id: str = Field(index=True, max_length=100)
+    amount: int
+    state: str = Field(default="created", max_length=32)
+    next_url: str | None = Field(default=None, max_length=2000)
+    idempotency_key: str = Field(unique=True, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+
+
+class PaymentEvent(SQLModel, table=True):
+    """Append-only: every state a provider reported, by webhook, return or poll."""
+
+    __table_args__ = (UniqueConstraint("provider", "event_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    provider: str = Field(max_length=32)
+    event_id: str = Field(max_length=200)
+    provider_payment_id: str = Field(index=True, max_length=100)
+    state: str = Field(max_length=32)
+    source: str = Field(max_length=16)
+    signature_valid: bool = True
+    payload: dict[str, Any] | None = _json()
+    received_at: datetime = Field(default_factory=utcnow)
+
+
+class Delivery(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", index=True)
+    webhook_id: str = Field(unique=True, max_length=100)
+    url: str = Field(max_length=2000)
+    body: str
+    status: str = Field(default="pending", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+    delivered_at: datetime | None = None
+
+
+class DeliveryAttempt(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="delivery.id", index=True)
+    status_code: int | None = None
+    latency_ms: int
+    error: str | None = Field(default=None, max_length=1000)
+    attempted_at: datetime = Field(default_factory=utcnow)
+
+
+class ApiKey(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    council_id: int = Field(foreign_key="council.id", index=True)
+    # The first characters of the key, to find it; the rest is only ever compared as a hash.
+    prefix: str = Field(unique=True, index=True, max_length=16)
+    key_hash: str = Field(max_length=200)
+    roles: str = Field(max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
+
+
+class EmailMessage(SQLModel, table=True):
+    """The outbox: receipts wait here until sent (SMTP) or are shown on the dev page."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    council_id: int = Field(foreign_key="council.id", index=True)
+    # One message per purpose per submission ("BWC-7K4M-Q2XD-receipt"), so retries send once.
+    dedupe_key: str = Field(unique=True, max_length=200)
+    to: str = Field(max_length=254)
+    subject: str = Field(max_length=300)
+    body: str
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
+class AuditEntry(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    council_id: int | None = Field(default=None, foreign_key="council.id", index=True)
+    actor: str = Field(max_length=200)
+    action: str = Field(max_length=100)
+    subject: str = Field(default="", max_length=200)
+    detail: dict[str, Any] | None = _json()
+    at: datetime = Field(default_factory=utcnow)
+
+
+class SandboxPayment(SQLModel, table=True):
+    """The sandbox provider's own state: beside the platform, but reached only over HTTP."""
+
+    id: str = Field(primary_key=True, max_length=40)
+    amount: int
+    reference: str = Field(max_length=100)
+    description: str = Field(max_length=300)
+    return_url: str = Field(max_length=2000)
+    callback_url: str | None = Field(default=None, max_length=2000)
+    state: str = Field(default="created", max_length=32)
+    failure_code: str | None = Field(default=None, max_length=8)
+    idempotency_key: str | None = Field(default=None, unique=True, max_length=200)
+    request_hash: str = Field(default="", max_length=64)
+    metadata_: dict[str, Any] | None = Field(default=None, sa_column=Column("metadata", JSON))
+    card_last4: str | None = Field(default=None, max_length=4)
+    refunded: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+
+
+class SandboxRefund(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=40)
+    payment_id: str = Field(foreign_key="sandboxpayment.id", index=True)
+    amount: int
+    status: str = Field(default="success", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class InboxMessage(SQLModel, table=True):
+    """A delivery received by the built-in demo department, with whether its signature verified."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    council_slug: str = Field(max_length=63, index=True)
+    department_slug: str = Field(max_length=63)
+    webhook_id: str = Field(max_length=100)
+    reference: str | None = Field(default=None, max_length=32)
+    verified: bool
+    headers: dict[str, Any] | None = _json()
+    body: str
+    received_at: datetime = Field(default_factory=utcnow)
+
+
+class DemoInboxKey(SQLModel, table=True):
+    """DEMO ONLY: a `department:<slug>` API key kept in plaintext, so that the built-in demo inbox
+    can call the fulfilment API as that department. A real department keeps its own key."""
+
+    __table_args__ = (UniqueConstraint("council_slug", "department_slug"),)
+    id: int | None = Field(default=None, primary_key=True)
+    council_slug: str = Field(max_length=63)
+    department_slug: str = Field(max_length=63)
+    api_key: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)

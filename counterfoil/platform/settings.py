@@ -1,0 +1,80 @@
+"""The one settings object: typed, documented per field, read once from `COUNTERFOIL_*` environment
+variables and `.env`, then passed to whatever needs it (never imported as a global)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COUNTERFOIL_", env_file=".env", extra="ignore")
+
+    # Where the embedded default keeps its files (SQLite database, Temporal state).
+    var_dir: Path = Path("var")
+    # SQLAlchemy URL; empty means SQLite at var_dir/counterfoil.db.
+    database_url: str = ""
+    # host:port of a Temporal frontend; empty means `counterfoil dev` starts a dev server.
+    temporal_address: str = ""
+    temporal_namespace: str = "default"
+    task_queue: str = "counterfoil"
+    # Port of the dev Temporal server that `counterfoil dev` starts, and of its UI.
+    temporal_dev_port: int = 7233
+    temporal_ui_port: int = 8233
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # The address residents and providers reach the app on (return URLs, callbacks, links).
+    public_url: str = ""
+    # Signs session and CSRF cookies. Generated per run when empty (dev only).
+    secret_key: str = ""
+    # Secure cookies; on whenever public_url is https.
+    cookie_secure: bool = False
+    max_body_bytes: int = 1_000_000
+    resident_session_minutes: int = 60
+
+    # The built-in sandbox payment provider (payments.md): its API key and webhook signing key.
+    sandbox_api_key: str = "sandbox-api-key"
+    sandbox_webhook_secret: str = "sandbox-webhook-secret"
+    # Where the platform reaches the sandbox over HTTP; empty means public_url + /sandbox.
+    sandbox_base_url: str = ""
+
+    # Lifecycle durations (lifecycle.md); tests shrink them to run a whole life in seconds.
+    payment_expiry: timedelta = timedelta(minutes=90)
+    reconciliation_backoff: list[timedelta] = Field(
+        default_factory=lambda: [timedelta(minutes=m) for m in (1, 2, 5, 10, 20)]
+    )
+    delivery_retry_schedule: list[timedelta] = Field(
+        default_factory=lambda: [
+            timedelta(minutes=1),
+            timedelta(minutes=5),
+            timedelta(hours=1),
+            timedelta(days=1),
+            timedelta(days=2),
+        ]
+    )
+    delivery_timeout: timedelta = timedelta(seconds=10)
+    # Old department secrets keep verifying for this long after a rotation.
+    secret_rotation_overlap: timedelta = timedelta(hours=24)
+    # An Update waits this long for a worker before the API answers 503.
+    update_timeout: timedelta = timedelta(seconds=10)
+
+    # SMTP for receipts; empty host keeps mail in the outbox (shown on /dev/outbox).
+    smtp_host: str = ""
+    smtp_port: int = 25
+    mail_from: str = "no-reply@counterfoil.invalid"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'counterfoil.db'}"
+
+    @property
+    def resolved_public_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def resolved_sandbox_url(self) -> str:
+        return (self.sandbox_base_url or f"{self.resolved_public_url}/sandbox").rstrip("/")

@@ -1,0 +1,1 @@
+"""The REST API (api.md): JSON in and out, Bearer API keys."""

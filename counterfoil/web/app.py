@@ -1,0 +1,105 @@
+"""The Litestar application: every route, templates, sessions, CSRF and error handling."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
+from litestar import Litestar, get
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.middleware.session.server_side import ServerSideSessionConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.stores.memory import MemoryStore
+from litestar.template.config import TemplateConfig
+from temporalio.client import Client
+
+from counterfoil.platform import Platform
+from counterfoil.web.api.departments import departments_router
+from counterfoil.web.api.forms import forms_router
+from counterfoil.web.api.submissions import submissions_router
+from counterfoil.web.callbacks import close_gateways, receive_provider_webhook
+from counterfoil.web.demo_inbox import demo_inbox_router
+from counterfoil.web.errors import exception_handlers
+from counterfoil.web.resident import resident_routes
+from counterfoil.web.sandbox import sandbox_router, stop_sandbox
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+# Routes that machines call with their own authentication (API keys, provider signatures).
+CSRF_EXEMPT = ["/api/", "/callbacks/", "/sandbox/v1/", "/dev/inbox/receive/", "/health/"]
+
+
+@get("/health/live", sync_to_thread=False)
+def live() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def template_environment() -> Environment:
+    return Environment(
+        loader=ChoiceLoader(
+            [
+                FileSystemLoader(TEMPLATES),
+                PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+            ]
+        ),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def create_app(
+    platform: Platform, temporal: Client | None = None, *, connect_temporal: bool = True
+) -> Litestar:
+    """The app; `temporal` is connected at startup when not given, unless `connect_temporal` is
+    False (tests of routes that never reach Temporal)."""
+    settings = platform.settings
+    secret = settings.secret_key or secrets.token_urlsafe(32)
+    route_handlers: list[Any] = [live]
+    # each area adds its routers below (one line each)
+    route_handlers.append(sandbox_router())
+    route_handlers.append(receive_provider_webhook)
+    route_handlers.append(departments_router)
+    route_handlers.append(forms_router)
+    route_handlers.append(submissions_router)
+    route_handlers.append(demo_inbox_router)
+    route_handlers.extend(resident_routes())
+
+    async def connect_to_temporal(app: Litestar) -> None:
+        if app.state.get("temporal") is None:
+            from counterfoil.workflows.client import connect
+
+            app.state.temporal = await connect(settings)
+
+    return Litestar(
+        route_handlers=route_handlers,
+        state=State({"platform": platform, "temporal": temporal}),
+        on_startup=[connect_to_temporal] if connect_temporal else [],
+        # Sandbox webhooks in flight and gateway HTTP clients end with the app.
+        on_shutdown=[stop_sandbox, close_gateways],
+        template_config=TemplateConfig(
+            engine=JinjaTemplateEngine.from_environment(template_environment())
+        ),
+        middleware=[
+            ServerSideSessionConfig(
+                key="counterfoil-session",
+                max_age=settings.resident_session_minutes * 60,
+                secure=settings.cookie_secure,
+                samesite="lax",
+                httponly=True,
+            ).middleware
+        ],
+        stores={"sessions": MemoryStore()},
+        csrf_config=CSRFConfig(
+            secret=secret,
+            cookie_secure=settings.cookie_secure,
+            cookie_httponly=True,
+            exclude=CSRF_EXEMPT,
+        ),
+        exception_handlers=exception_handlers(),
+        request_max_body_size=settings.max_body_bytes,
+        debug=False,
+    )

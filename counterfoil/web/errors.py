@@ -1,0 +1,99 @@
+"""Every error becomes an HTTP response here, and only here: JSON problem details for machines
+(`/api/`, `/callbacks/`, `/sandbox/v1/`), a GOV.UK-styled page for people."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.response import Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from counterfoil.platform.errors import PlatformError, Unavailable
+
+log = logging.getLogger(__name__)
+
+MACHINE_PREFIXES = ("/api/", "/callbacks/", "/sandbox/v1/", "/dev/inbox/receive/", "/health/")
+
+_TITLES = {
+    400: "There is a problem with your request",
+    401: "You need to sign in",
+    403: "You cannot do that",
+    404: "Page not found",
+    405: "You cannot do that here",
+    409: "That has already happened",
+    413: "What you sent is too large",
+    422: "There is a problem with your answers",
+    429: "Too many requests",
+    503: "Sorry, the service is unavailable",
+}
+
+
+def _wants_json(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith(MACHINE_PREFIXES)
+
+
+def problem(
+    request: Request[Any, Any, Any],
+    status: int,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
+    if _wants_json(request):
+        body: dict[str, Any] = {"status": status, "detail": detail, "errors": errors or []}
+        return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
+    title = _TITLES.get(status, "Sorry, there is a problem with the service")
+    return Template(
+        "error.html",
+        context={"title": title, "detail": detail, "status": status},
+        status_code=status,
+        headers=headers,
+    )
+
+
+def _platform_error(request: Request[Any, Any, Any], exc: PlatformError) -> Response[Any]:
+    errors = [{"pointer": pointer, "message": message} for pointer, message in exc.problems]
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Unavailable) else None
+    return problem(request, exc.status, exc.detail, errors, headers)
+
+
+def _not_json(request: Request[Any, Any, Any], exc: msgspec.DecodeError) -> Response[Any]:
+    return problem(request, 400, f"The request body is not valid JSON: {exc}")
+
+
+def _validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    errors = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            key = str(item.get("key") or "")
+            errors.append(
+                {"pointer": f"/{key}" if key else "", "message": str(item.get("message"))}
+            )
+    return problem(request, 400, exc.detail or "The request is not valid", errors)
+
+
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    detail = exc.detail if status < 500 else "Something went wrong"
+    if isinstance(exc, NotAuthorizedException) and "CSRF" in str(exc.detail):
+        status, detail = 400, "Your session has expired or the form was out of date. Try again."
+    return problem(request, status, detail, headers=exc.headers)
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error on %s", request.url.path)
+    return problem(request, HTTP_500_INTERNAL_SERVER_ERROR, "Something went wrong on our side")
+
+
+def exception_handlers() -> dict[int | type[Exception], Any]:
+    return {
+        PlatformError: _platform_error,
+        msgspec.DecodeError: _not_json,
+        ValidationException: _validation_error,
+        HTTPException: _http_error,
+        Exception: _unexpected,
+    }

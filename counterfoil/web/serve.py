@@ -1,0 +1,71 @@
+"""Serving the app, and the worker beside it in the same event loop when asked (the embedded
+default); `counterfoil web` and `counterfoil worker` run each alone."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import uvicorn
+from temporalio.client import Client
+
+from counterfoil.platform import Platform
+from counterfoil.platform.payments import default_registry
+from counterfoil.web.app import create_app
+from counterfoil.workflows.client import connect
+from counterfoil.workflows.worker import build_worker
+
+
+class PlatformServer:
+    """Web and/or worker for one platform; `stop()` may be called from any thread."""
+
+    def __init__(self, platform: Platform, *, web: bool = True, worker: bool = True) -> None:
+        self.platform = platform
+        self._web = web
+        self._worker = worker
+        self._server: uvicorn.Server | None = None
+        self._stopping = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.started = asyncio.Event()
+
+    async def run(self, client: Client | None = None) -> None:
+        settings = self.platform.settings
+        self._loop = asyncio.get_running_loop()
+        client = client or await connect(settings)
+        gateways = default_registry(settings)
+        async with contextlib.AsyncExitStack() as stack:
+            stack.push_async_callback(gateways.aclose)
+            http = await stack.enter_async_context(httpx.AsyncClient())
+            executor = stack.enter_context(ThreadPoolExecutor(max_workers=16))
+            if self._worker:
+                worker = build_worker(client, self.platform, gateways, http, executor)
+                await stack.enter_async_context(worker)
+            if self._web:
+                config = uvicorn.Config(
+                    create_app(self.platform, temporal=client),
+                    host=settings.host,
+                    port=settings.port,
+                    log_level="warning",
+                    lifespan="on",
+                )
+                self._server = uvicorn.Server(config)
+                serving = asyncio.create_task(self._server.serve())
+                while not self._server.started and not serving.done():
+                    await asyncio.sleep(0.02)
+                self.started.set()
+                await serving
+            else:
+                self.started.set()
+                await self._stopping.wait()
+
+    def stop(self) -> None:
+        if self._loop is None:
+            return
+        self._loop.call_soon_threadsafe(self._request_stop)
+
+    def _request_stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        self._stopping.set()

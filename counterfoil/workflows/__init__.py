@@ -1,0 +1,1 @@
+"""Temporal: the submission lifecycle and the worker that runs it."""

@@ -1,0 +1,1 @@
+"""The submission lifecycle: SubmissionWorkflow, its activities and the types that cross it."""

@@ -1,0 +1,316 @@
+"""The SubmissionWorkflow's activities: every touch of the database, a provider or a department.
+
+Each is idempotent, keyed by the submission reference plus its step, so a retry (or a worker killed
+half-way) never charges, refunds or delivers twice: a payment is created with the idempotency key
+`<reference>-pay-<attempt>`, a refund with `<reference>-refund`, a delivery keeps one webhook id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import msgspec
+from sqlmodel import Session, col, select
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from counterfoil.platform import Platform, forms_store
+from counterfoil.platform.db.models import (
+    AuditEntry,
+    Council,
+    EmailMessage,
+    Payment,
+    PaymentEvent,
+    Submission,
+)
+from counterfoil.platform.departments import DeliveryFailed, deliver_submission
+from counterfoil.platform.payments import GatewayRegistry, PaymentRejected, PaymentState
+from counterfoil.platform.submissions import submission_for
+from counterfoil.rules import format_pence
+from counterfoil.workflows.submission.types import (
+    PaymentCreated,
+    PaymentUpdate,
+    Prepared,
+    StatusChange,
+)
+
+DEFAULT_PROVIDER = "sandbox"
+
+
+class SubmissionActivities:
+    def __init__(
+        self, platform: Platform, gateways: GatewayRegistry, http: httpx.AsyncClient
+    ) -> None:
+        self._platform = platform
+        self._gateways = gateways
+        self._http = http
+
+    @activity.defn(name="submission.prepare")
+    def prepare(self, reference: str) -> Prepared:
+        """Recompute the fee from the stored answers: the browser never sends an amount."""
+        with self._platform.session() as session:
+            submission = submission_for(session, reference)
+            row = forms_store.version(
+                session, submission.council_id, submission.form_slug, submission.form_version
+            )
+            quote = forms_store.compiled(row).quote(submission.answers or {})
+            if not quote.valid:
+                raise ApplicationError(
+                    "stored answers no longer validate", type="AnswersInvalid", non_retryable=True
+                )
+            submission.lines = [msgspec.to_builtins(line) for line in quote.lines]
+            submission.total = quote.total or 0
+            session.add(submission)
+            return Prepared(total=submission.total, department=submission.department_slug)
+
+    @activity.defn(name="submission.create_payment")
+    async def create_payment(self, reference: str, attempt: int) -> PaymentCreated:
+        existing = await asyncio.to_thread(self._payment_row, reference, attempt)
+        if existing is not None and existing.next_url:
+            return PaymentCreated(provider_id=existing.provider_id, next_url=existing.next_url)
+        submission, council = await asyncio.to_thread(self._submission_and_council, reference)
+        gateway = self._gateways.get(DEFAULT_PROVIDER)
+        public = self._platform.settings.resolved_public_url
+        try:
+            created = await gateway.create(
+                amount=submission.total,
+                reference=reference,
+                description=f"{council.name}: {submission.form_slug} {reference}",
+                return_url=f"{public}/pay/return/{reference}",
+                callback_url=f"{public}/callbacks/{gateway.id}/{council.slug}",
+                metadata={"reference": reference, "council": council.slug},
+                idempotency_key=f"{reference}-pay-{attempt}",
+            )
+        except PaymentRejected as exc:
+            raise ApplicationError(str(exc), type="PaymentRejected", non_retryable=True) from exc
+        await asyncio.to_thread(
+            self._store_payment,
+            submission,
+            attempt,
+            gateway.id,
+            created.provider_id,
+            created.next_url,
+        )
+        return PaymentCreated(provider_id=created.provider_id, next_url=created.next_url)
+
+    @activity.defn(name="submission.fetch_payment")
+    async def fetch_payment(self, provider_id: str, source: str) -> PaymentUpdate:
+        """The provider's own view of a payment, recorded as an event (strongly consistent read)."""
+        payment = await asyncio.to_thread(self._payment_by_provider_id, provider_id)
+        status = await self._gateways.get(payment.provider).get(provider_id)
+        await asyncio.to_thread(
+            self._record_event,
+            payment.provider,
+            provider_id,
+            status.state,
+            status.failure_code,
+            source,
+        )
+        return PaymentUpdate(
+            provider_id=provider_id,
+            state=str(status.state),
+            failure_code=status.failure_code,
+            source=source,
+        )
+
+    @activity.defn(name="submission.cancel_payment")
+    async def cancel_payment(self, provider_id: str) -> None:
+        payment = await asyncio.to_thread(self._payment_by_provider_id, provider_id)
+        gateway = self._gateways.get(payment.provider)
+        status = await gateway.get(provider_id)
+        if not status.state.finished:
+            try:
+                await gateway.cancel(provider_id)
+            except PaymentRejected:
+                activity.logger.info(
+                    "payment %s finished before it could be cancelled", provider_id
+                )
+
+    @activity.defn(name="submission.refund")
+    async def refund(self, reference: str) -> None:
+        payment = await asyncio.to_thread(self._paid_payment, reference)
+        gateway = self._gateways.get(payment.provider)
+        status = await gateway.get(payment.provider_id)
+        if status.refundable == 0:  # refunded by an earlier try of this activity
+            return
+        await gateway.refund(
+            payment.provider_id,
+            amount=status.refundable,
+            expected_refundable=status.refundable,
+            idempotency_key=f"{reference}-refund",
+        )
+
+    @activity.defn(name="submission.deliver")
+    async def deliver(self, reference: str) -> None:
+        try:
+            await deliver_submission(self._platform, reference, self._http)
+        except DeliveryFailed as exc:
+            raise ApplicationError(str(exc), type="DeliveryFailed") from exc
+
+    @activity.defn(name="submission.send_receipt")
+    def send_receipt(self, reference: str) -> None:
+        with self._platform.session() as session:
+            submission = submission_for(session, reference)
+            email = (submission.answers or {}).get("email")
+            key = f"{reference}-receipt"
+            if (
+                not isinstance(email, str)
+                or session.exec(select(EmailMessage).where(EmailMessage.dedupe_key == key)).first()
+            ):
+                return
+            council = session.get(Council, submission.council_id)
+            assert council is not None
+            lines = "\n".join(
+                f"{line['description']}: {format_pence(int(line['amount']))}"
+                for line in submission.lines
+            )
+            session.add(
+                EmailMessage(
+                    council_id=submission.council_id,
+                    dedupe_key=key,
+                    to=email,
+                    subject=f"{council.name}: your payment reference {reference}",
+                    body=(
+                        f"Thank you. We have received your payment.\n\nReference: {reference}\n\n"
+                        f"{lines}\nTotal: {format_pence(submission.total)}\n"
+                    ),
+                )
+            )
+
+    @activity.defn(name="submission.record_status")
+    def record_status(self, change: StatusChange) -> None:
+        with self._platform.session() as session:
+            submission = submission_for(session, change.reference)
+            if submission.status != change.status:
+                submission.status = change.status
+                submission.updated_at = datetime.now(UTC)
+                session.add(submission)
+                session.add(
+                    AuditEntry(
+                        council_id=submission.council_id,
+                        actor="workflow",
+                        action=f"submission.{change.status}",
+                        subject=change.reference,
+                        detail={"note": change.note} if change.note else None,
+                    )
+                )
+            if change.status in ("paid", "payment_failed", "expired", "cancelled"):
+                self._finish_payments(session, submission)
+
+    # -- database helpers (run in threads) --------------------------------------------------------
+
+    def _payment_row(self, reference: str, attempt: int) -> Payment | None:
+        with self._platform.session() as session:
+            submission = submission_for(session, reference)
+            return session.exec(
+                select(Payment).where(
+                    Payment.submission_id == submission.id, Payment.attempt == attempt
+                )
+            ).first()
+
+    def _submission_and_council(self, reference: str) -> tuple[Submission, Council]:
+        with self._platform.session() as session:
+            submission = submission_for(session, reference)
+            council = session.get(Council, submission.council_id)
+            assert council is not None
+            return submission, council
+
+    def _store_payment(
+        self, submission: Submission, attempt: int, provider: str, provider_id: str, next_url: str
+    ) -> None:
+        with self._platform.session() as session:
+            if session.exec(select(Payment).where(Payment.provider_id == provider_id)).first():
+                return
+            assert submission.id is not None
+            session.add(
+                Payment(
+                    submission_id=submission.id,
+                    attempt=attempt,
+                    provider=provider,
+                    provider_id=provider_id,
+                    amount=submission.total,
+                    next_url=next_url,
+                    idempotency_key=f"{submission.reference}-pay-{attempt}",
+                )
+            )
+
+    def _payment_by_provider_id(self, provider_id: str) -> Payment:
+        with self._platform.session() as session:
+            payment = session.exec(
+                select(Payment).where(Payment.provider_id == provider_id)
+            ).first()
+            if payment is None:
+                raise ApplicationError(f"no payment {provider_id}", non_retryable=True)
+            return payment
+
+    def _paid_payment(self, reference: str) -> Payment:
+        with self._platform.session() as session:
+            submission = submission_for(session, reference)
+            payment = session.exec(
+                select(Payment).where(
+                    Payment.submission_id == submission.id, Payment.state == PaymentState.SUCCESS
+                )
+            ).first()
+            if payment is None:
+                raise ApplicationError(f"{reference} has no successful payment", non_retryable=True)
+            return payment
+
+    def _record_event(
+        self, provider: str, provider_id: str, state: PaymentState, code: str | None, source: str
+    ) -> None:
+        with self._platform.session() as session:
+            event_id = f"{source}-{provider_id}-{state}"
+            if session.exec(
+                select(PaymentEvent).where(
+                    PaymentEvent.provider == provider, PaymentEvent.event_id == event_id
+                )
+            ).first():
+                return
+            session.add(
+                PaymentEvent(
+                    provider=provider,
+                    event_id=event_id,
+                    provider_payment_id=provider_id,
+                    state=str(state),
+                    source=source,
+                    payload={"failure_code": code} if code else None,
+                )
+            )
+
+    @staticmethod
+    def _finish_payments(session: Session, submission: Submission) -> None:
+        """Bring each payment row's state to the latest finished state its provider reported."""
+        payments = session.exec(select(Payment).where(Payment.submission_id == submission.id)).all()
+        for payment in payments:
+            events = session.exec(
+                select(PaymentEvent)
+                .where(PaymentEvent.provider_payment_id == payment.provider_id)
+                .order_by(col(PaymentEvent.received_at))
+            ).all()
+            states = [e.state for e in events if e.signature_valid]
+            # a success is final whatever else was reported (payments.md: honour a late success)
+            final = (
+                "success"
+                if "success" in states
+                else next((s for s in reversed(states) if PaymentState(s).finished), None)
+            )
+            if final and payment.state != final:
+                payment.state = final
+                payment.finished_at = datetime.now(UTC)
+                session.add(payment)
+
+    def all(self) -> list[Callable[..., Any]]:
+        return [
+            self.prepare,
+            self.create_payment,
+            self.fetch_payment,
+            self.cancel_payment,
+            self.refund,
+            self.deliver,
+            self.send_receipt,
+            self.record_status,
+        ]

@@ -1,0 +1,110 @@
+"""What crosses the SubmissionWorkflow's boundary: its input, signals, updates and query result.
+
+One dataclass per input, so fields can be added later without breaking recorded histories.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """The states a person sees (lifecycle.md)."""
+
+    SUBMITTED = "submitted"
+    AWAITING_PAYMENT = "awaiting_payment"
+    PAYMENT_FAILED = "payment_failed"
+    EXPIRED = "expired"
+    PAID = "paid"
+    DELIVERING = "delivering"
+    DELIVERED = "delivered"
+    DELIVERY_FAILED = "delivery_failed"
+    ACCEPTED = "accepted"
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+    REFUNDED = "refunded"
+    CANCELLED = "cancelled"
+
+
+@dataclass
+class Timings:
+    """The lifecycle's durations, fixed at start so a history replays the same whatever settings
+    say later."""
+
+    payment_expiry: timedelta
+    reconciliation_backoff: list[timedelta]
+    delivery_retry_schedule: list[timedelta]
+    delivery_timeout: timedelta
+
+
+@dataclass
+class SubmissionInput:
+    reference: str
+    council: str
+    timings: Timings
+
+
+@dataclass
+class Prepared:
+    """The stored submission as the workflow needs it: its fee, recomputed, and department."""
+
+    total: int
+    department: str
+
+
+@dataclass
+class PaymentCreated:
+    provider_id: str
+    next_url: str
+
+
+@dataclass
+class StatusChange:
+    reference: str
+    status: Status
+    note: str = ""
+
+
+@dataclass
+class PaymentUpdate:
+    """A provider's report of a payment's state, from a webhook, the return page or a poll."""
+
+    provider_id: str
+    state: str
+    failure_code: str | None = None
+    source: str = "webhook"
+
+
+@dataclass
+class PaymentLink:
+    """Where the resident goes next: the provider's card page, or nowhere when nothing is due."""
+
+    status: Status
+    next_url: str | None = None
+
+
+@dataclass
+class DepartmentResponse:
+    outcome: str  # accepted | completed | rejected
+    department: str
+    note: str = ""
+
+
+@dataclass
+class HistoryEntry:
+    at: datetime
+    status: Status
+    note: str = ""
+
+
+@dataclass
+class SubmissionState:
+    reference: str
+    status: Status
+    total: int = 0
+    payment_attempts: int = 0
+    provider_id: str | None = None
+    next_url: str | None = None
+    history: list[HistoryEntry] = field(default_factory=list)

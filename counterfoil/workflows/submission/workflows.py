@@ -1,0 +1,362 @@
+"""SubmissionWorkflow: one submission's life, from stored answers to the department's answer.
+
+Workflow code is deterministic: everything that touches the database, a provider or a department
+is an activity. The payment outcome arrives three ways (the return page's Update, the provider's
+webhook as a Signal, our own reconciliation poll): the first finished state wins, the rest are
+no-ops.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from counterfoil.workflows.submission.activities import SubmissionActivities
+    from counterfoil.workflows.submission.types import (
+        DepartmentResponse,
+        HistoryEntry,
+        PaymentCreated,
+        PaymentLink,
+        PaymentUpdate,
+        Prepared,
+        Status,
+        StatusChange,
+        SubmissionInput,
+        SubmissionState,
+    )
+
+FINISHED_PAYMENT_STATES = frozenset({"success", "failed", "cancelled", "error"})
+# Which department outcomes each status accepts; anything else is refused before it is recorded.
+RESPONSES_ALLOWED = {
+    Status.DELIVERING: frozenset({"accepted", "completed", "rejected"}),
+    Status.DELIVERED: frozenset({"accepted", "completed", "rejected"}),
+    Status.DELIVERY_FAILED: frozenset({"accepted", "completed", "rejected"}),
+    Status.ACCEPTED: frozenset({"completed", "rejected"}),
+}
+CANCELLABLE = frozenset({Status.SUBMITTED, Status.AWAITING_PAYMENT, Status.PAYMENT_FAILED})
+
+# Calls to a provider or a database: retried a few times, quickly; a failure after that is real.
+QUICK = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=5)
+# A payment must be created (or a refund made) eventually: keep trying, the idempotency key
+# makes every retry the same request.
+PERSISTENT = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5)
+)
+STEP_TIMEOUT = timedelta(seconds=30)
+
+
+@workflow.defn(name="SubmissionWorkflow")
+class SubmissionWorkflow:
+    @workflow.init
+    def __init__(self, start: SubmissionInput) -> None:
+        self._start = start
+        self._state = SubmissionState(reference=start.reference, status=Status.SUBMITTED)
+        self._department = ""
+        self._provider_ids: list[str] = []
+        self._updates: list[PaymentUpdate] = []
+        self._retry_payment = False
+        self._cancel_requested = False
+        self._retry_delivery = False
+        self._response: DepartmentResponse | None = None
+        self._handled: DepartmentResponse | None = None
+
+    # -- the life ---------------------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, start: SubmissionInput) -> SubmissionState:
+        prepared: Prepared = await workflow.execute_activity_method(
+            SubmissionActivities.prepare,
+            start.reference,
+            start_to_close_timeout=STEP_TIMEOUT,
+            retry_policy=QUICK,
+        )
+        self._state.total = prepared.total
+        self._department = prepared.department
+        await self._set_status(Status.SUBMITTED, "answers stored and fee recomputed")
+        if prepared.total > 0:
+            if not await self._take_payment():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                return self._state
+            await workflow.execute_activity_method(
+                SubmissionActivities.send_receipt,
+                start.reference,
+                start_to_close_timeout=STEP_TIMEOUT,
+                retry_policy=QUICK,
+            )
+        await self._deliver()
+        await self._await_department()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._state
+
+    async def _take_payment(self) -> bool:
+        """True once paid; False when the resident cancelled or the payment expired."""
+        deadline = workflow.now() + self._start.timings.payment_expiry
+        while True:
+            created: PaymentCreated = await workflow.execute_activity_method(
+                SubmissionActivities.create_payment,
+                args=[self._start.reference, len(self._provider_ids) + 1],
+                start_to_close_timeout=STEP_TIMEOUT,
+                retry_policy=PERSISTENT,
+            )
+            self._provider_ids.append(created.provider_id)
+            self._state.provider_id = created.provider_id
+            self._state.next_url = created.next_url
+            self._state.payment_attempts = len(self._provider_ids)
+            await self._set_status(Status.AWAITING_PAYMENT)
+            outcome = await self._await_outcome(created.provider_id, deadline)
+            if outcome is not None and outcome.state == "success":
+                await self._set_status(Status.PAID, f"paid by {outcome.source}")
+                return True
+            if outcome is None:  # the resident never finished, or asked to cancel
+                await self._cancel_at_provider(created.provider_id)
+                late = self._success()
+                if late is not None:  # the provider took the money after all: honour it
+                    await self._set_status(Status.PAID, f"paid by {late.source}")
+                    return True
+                await self._set_status(
+                    Status.CANCELLED if self._cancel_requested else Status.EXPIRED
+                )
+                return False
+            self._state.next_url = None
+            await self._set_status(Status.PAYMENT_FAILED, outcome.failure_code or outcome.state)
+            if not await self._await_retry(deadline):
+                late = self._success()
+                if late is not None:
+                    await self._set_status(Status.PAID, f"paid by {late.source}")
+                    return True
+                await self._set_status(
+                    Status.CANCELLED if self._cancel_requested else Status.EXPIRED
+                )
+                return False
+            self._retry_payment = False
+
+    def _success(self) -> PaymentUpdate | None:
+        return next(
+            (
+                u
+                for u in self._updates
+                if u.state == "success" and u.provider_id in self._provider_ids
+            ),
+            None,
+        )
+
+    def _finished(self, provider_id: str) -> PaymentUpdate | None:
+        """The first finished report for this payment, or a success for any of ours."""
+        success = self._success()
+        if success is not None:
+            return success
+        return next(
+            (
+                u
+                for u in self._updates
+                if u.provider_id == provider_id and u.state in FINISHED_PAYMENT_STATES
+            ),
+            None,
+        )
+
+    async def _await_outcome(self, provider_id: str, deadline: datetime) -> PaymentUpdate | None:
+        backoff = list(self._start.timings.reconciliation_backoff) or [timedelta(minutes=5)]
+        polls = 0
+        while True:
+            finished = self._finished(provider_id)
+            if finished is not None:
+                return finished
+            if self._cancel_requested:
+                return None
+            remaining = deadline - workflow.now()
+            if remaining <= timedelta(0):
+                return None
+            wait = min(backoff[min(polls, len(backoff) - 1)], remaining)
+            try:
+                await workflow.wait_condition(
+                    lambda: self._finished(provider_id) is not None or self._cancel_requested,
+                    timeout=wait,
+                )
+            except TimeoutError:
+                polls += 1
+                await self._poll(provider_id)
+
+    async def _await_retry(self, deadline: datetime) -> bool:
+        remaining = deadline - workflow.now()
+        if remaining <= timedelta(0):
+            return False
+        try:
+            await workflow.wait_condition(
+                lambda: (
+                    self._retry_payment or self._cancel_requested or self._success() is not None
+                ),
+                timeout=remaining,
+            )
+        except TimeoutError:
+            return False
+        return self._retry_payment and not self._cancel_requested and self._success() is None
+
+    async def _poll(self, provider_id: str) -> None:
+        update: PaymentUpdate = await workflow.execute_activity_method(
+            SubmissionActivities.fetch_payment,
+            args=[provider_id, "poll"],
+            start_to_close_timeout=STEP_TIMEOUT,
+            retry_policy=QUICK,
+        )
+        self._updates.append(update)
+
+    async def _cancel_at_provider(self, provider_id: str) -> None:
+        await workflow.execute_activity_method(
+            SubmissionActivities.cancel_payment,
+            provider_id,
+            start_to_close_timeout=STEP_TIMEOUT,
+            retry_policy=QUICK,
+        )
+        await self._poll(provider_id)
+
+    async def _deliver(self) -> None:
+        timings = self._start.timings
+        while True:
+            await self._set_status(Status.DELIVERING)
+            for delay in [timedelta(0), *timings.delivery_retry_schedule]:
+                if delay:
+                    await workflow.sleep(delay)
+                try:
+                    await workflow.execute_activity_method(
+                        SubmissionActivities.deliver,
+                        self._start.reference,
+                        start_to_close_timeout=timings.delivery_timeout + timedelta(seconds=5),
+                        # the schedule above is the retry policy: one try per step
+                        retry_policy=RetryPolicy(maximum_attempts=1),
+                    )
+                except ActivityError:
+                    continue
+                await self._set_status(Status.DELIVERED)
+                return
+            await self._set_status(Status.DELIVERY_FAILED, "every delivery attempt failed")
+            await workflow.wait_condition(
+                lambda: self._retry_delivery or self._response is not None
+            )
+            if self._response is not None:
+                return
+            self._retry_delivery = False
+
+    async def _await_department(self) -> None:
+        while True:
+            await workflow.wait_condition(lambda: self._response is not None)
+            response = self._response
+            assert response is not None
+            self._response = None
+            outcome = {
+                "accepted": Status.ACCEPTED,
+                "completed": Status.COMPLETED,
+                "rejected": Status.REJECTED,
+            }[response.outcome]
+            await self._set_status(outcome, response.note)
+            self._handled = response
+            if outcome == Status.ACCEPTED:
+                continue
+            if outcome == Status.COMPLETED:
+                return
+            if self._state.total > 0:
+                await workflow.execute_activity_method(
+                    SubmissionActivities.refund,
+                    self._start.reference,
+                    start_to_close_timeout=STEP_TIMEOUT,
+                    retry_policy=PERSISTENT,
+                )
+                await self._set_status(Status.REFUNDED, "the fee was refunded in full")
+            return
+
+    async def _set_status(self, status: Status, note: str = "") -> None:
+        self._state.status = status
+        self._state.history.append(HistoryEntry(at=workflow.now(), status=status, note=note))
+        await workflow.execute_local_activity_method(
+            SubmissionActivities.record_status,
+            StatusChange(self._start.reference, status, note),
+            start_to_close_timeout=timedelta(seconds=10),
+            retry_policy=QUICK,
+        )
+
+    # -- inputs -----------------------------------------------------------------------------------
+
+    @workflow.signal
+    def payment_event(self, update: PaymentUpdate) -> None:
+        self._updates.append(update)
+
+    @workflow.signal
+    def retry_delivery(self) -> None:
+        self._retry_delivery = True
+
+    @workflow.update
+    async def payment_link(self) -> PaymentLink:
+        """Where the resident goes after submitting: waits until a payment exists or none is due."""
+        await workflow.wait_condition(
+            lambda: self._state.status != Status.SUBMITTED or self._state.next_url is not None
+        )
+        return self._link()
+
+    @workflow.update
+    async def check_payment(self) -> PaymentLink:
+        """The resident is back from the card page: ask the provider, never the query string."""
+        if self._state.status == Status.AWAITING_PAYMENT and self._state.provider_id:
+            provider_id = self._state.provider_id
+            update: PaymentUpdate = await workflow.execute_activity_method(
+                SubmissionActivities.fetch_payment,
+                args=[provider_id, "return"],
+                start_to_close_timeout=STEP_TIMEOUT,
+                retry_policy=QUICK,
+            )
+            self._updates.append(update)
+            if update.state in FINISHED_PAYMENT_STATES:
+                await workflow.wait_condition(lambda: self._state.status != Status.AWAITING_PAYMENT)
+        return self._link()
+
+    @workflow.update
+    async def retry_payment(self) -> PaymentLink:
+        self._retry_payment = True
+        await workflow.wait_condition(lambda: self._state.status != Status.PAYMENT_FAILED)
+        return self._link()
+
+    @retry_payment.validator
+    def _validate_retry_payment(self) -> None:
+        if self._state.status != Status.PAYMENT_FAILED:
+            raise ValueError(
+                f"a new payment can only follow a failed one (now {self._state.status})"
+            )
+
+    @workflow.update
+    async def cancel(self) -> PaymentLink:
+        self._cancel_requested = True
+        await workflow.wait_condition(lambda: self._state.status not in CANCELLABLE)
+        return self._link()
+
+    @cancel.validator
+    def _validate_cancel(self) -> None:
+        if self._state.status not in CANCELLABLE:
+            raise ValueError(f"a submission that is {self._state.status} cannot be cancelled")
+
+    @workflow.update
+    async def respond(self, response: DepartmentResponse) -> SubmissionState:
+        self._response = response
+        await workflow.wait_condition(lambda: self._handled is response)
+        return self._state
+
+    @respond.validator
+    def _validate_respond(self, response: DepartmentResponse) -> None:
+        if response.department != self._department:
+            raise ValueError("this submission belongs to another department")
+        allowed = RESPONSES_ALLOWED.get(self._state.status, frozenset())
+        if response.outcome not in allowed:
+            raise ValueError(
+                f"a submission that is {self._state.status} cannot be {response.outcome}"
+            )
+        if self._response is not None:
+            raise ValueError("another response is being recorded; try again")
+
+    @workflow.query
+    def status(self) -> SubmissionState:
+        return self._state
+
+    def _link(self) -> PaymentLink:
+        next_url = self._state.next_url if self._state.status == Status.AWAITING_PAYMENT else None
+        return PaymentLink(status=self._state.status, next_url=next_url)

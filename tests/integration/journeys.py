@@ -1,0 +1,75 @@
+"""Steps a person or a machine takes against the live platform, shared by integration tests."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from counterfoil.platform.auth.keys import create_api_key
+from counterfoil.platform.seed import seed_demo
+from tests.integration.conftest import Live
+
+_CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+def seeded(live: Live) -> str:
+    """Seed the demo council; returns an admin key for it."""
+    seed_demo(live.platform)
+    return create_api_key(live.platform, "demo", ["admin", "designer", "agent", "finance"])
+
+
+def auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def csrf_token(html: str) -> str:
+    found = _CSRF.search(html)
+    assert found, "the page has no CSRF token"
+    return found.group(1)
+
+
+def pay_on_card_page(http: httpx.Client, next_url: str, card: str) -> httpx.Response:
+    """Fill the sandbox card page as a person would; returns the response to the card POST."""
+    page = http.get(next_url)
+    assert page.status_code == 200, page.text
+    return http.post(
+        next_url,
+        data={
+            "_csrf_token": csrf_token(page.text),
+            "card_number": card,
+            "expiry_month": "12",
+            "expiry_year": "2035",
+            "cardholder_name": "Sam Resident",
+            "cvc": "123",
+            "action": "pay",
+        },
+    )
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 30, every: float = 0.2) -> Any:
+    """The first truthy result of `check`, or AssertionError after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(every)
+    raise AssertionError(f"gave up waiting; last saw {last!r}")
+
+
+def status_of(http: httpx.Client, key: str, reference: str) -> dict[str, Any]:
+    response = http.get(f"/api/v1/submissions/{reference}", headers=auth(key))
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def wait_for_status(http: httpx.Client, key: str, reference: str, status: str) -> dict[str, Any]:
+    return wait_for(  # type: ignore[no-any-return]
+        lambda: (body := status_of(http, key, reference))["status"] == status and body
+    )

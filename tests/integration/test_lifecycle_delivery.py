@@ -1,0 +1,61 @@
+"""Delivery in the lifecycle: a department that is down for a while, and one that never recovers."""
+
+from __future__ import annotations
+
+import json
+
+from _departments_support import Receiver, serving
+from sqlmodel import select
+
+from counterfoil.platform.db.models import Department
+from tests.factories import valid_answers
+from tests.integration.conftest import Live
+from tests.integration.journeys import auth, seeded, wait_for_status
+
+
+def point_department_at(live: Live, url: str) -> str:
+    """Send the demo department's deliveries to `url`; returns its signing secret."""
+    with live.platform.session() as session:
+        department = session.exec(select(Department)).one()
+        department.webhook_url = url
+        session.add(department)
+        return department.secret
+
+
+def submit_free_report(live: Live, key: str) -> str:
+    response = live.http.post(
+        "/api/v1/councils/demo/forms/missed-bin/submissions",
+        json={"answers": valid_answers("missed-bin")},
+        headers=auth(key),
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["payment"] is None  # a free form skips payment
+    return str(response.json()["reference"])
+
+
+def test_department_down_for_a_while_gets_the_same_message_once_it_recovers(live: Live) -> None:
+    key = seeded(live)
+    receiver = Receiver(answers=[500, 503, 500, 200])
+    with serving(receiver.app) as base:
+        receiver.secret = point_department_at(live, f"{base}/hook")
+        reference = submit_free_report(live, key)
+        final = wait_for_status(live.http, key, reference, "delivered")
+    assert len(receiver.received) == 4
+    assert all(verified for _, _, verified in receiver.received)
+    assert len({headers["webhook-id"] for headers, _, _ in receiver.received}) == 1
+    assert len({body for _, body, _ in receiver.received}) == 1
+    assert json.loads(receiver.received[0][1])["reference"] == reference
+    codes = [a["status_code"] for a in final["delivery"]["attempts"]]
+    assert codes == [500, 503, 500, 200]
+
+
+def test_department_that_never_recovers_ends_in_delivery_failed(live: Live) -> None:
+    key = seeded(live)
+    receiver = Receiver(answers=[500])
+    with serving(receiver.app) as base:
+        receiver.secret = point_department_at(live, f"{base}/hook")
+        reference = submit_free_report(live, key)
+        final = wait_for_status(live.http, key, reference, "delivery_failed")
+    schedule = len(live.settings.delivery_retry_schedule)
+    assert len(final["delivery"]["attempts"]) == schedule + 1
+    assert len(receiver.received) == schedule + 1
