@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -74,9 +75,17 @@ def dev_temporal(settings: Settings) -> Iterator[None]:
             process.kill()
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _serve(settings: Settings, *, web: bool, worker: bool) -> None:
     from counterfoil.web.serve import PlatformServer
 
+    # SIGTERM (docker stop, `timeout`) must stop things in order like Ctrl-C does: uvicorn re-raises
+    # the signal once it has shut down, and the default handler would kill us before the worker
+    # and the dev Temporal server are stopped.
+    signal.signal(signal.SIGTERM, _interrupt)
     platform = Platform.open(settings)
     server = PlatformServer(platform, web=web, worker=worker)
     try:
