@@ -107,7 +107,7 @@ def dev() -> None:
     """The embedded default: dev Temporal server, migrations, demo council, worker and web."""
     from counterfoil.platform.seed import seed_demo
 
-    settings = Settings()
+    settings = Settings(dev_pages=True)
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     try:
         with dev_temporal(settings):

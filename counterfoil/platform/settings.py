@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     # An Update waits this long for a worker before the API answers 503.
     update_timeout: timedelta = timedelta(seconds=10)
 
+    # Development pages (/dev/outbox): on under `counterfoil dev`, never in production.
+    dev_pages: bool = False
+
     # SMTP for receipts; empty host keeps mail in the outbox (shown on /dev/outbox).
     smtp_host: str = ""
     smtp_port: int = 25

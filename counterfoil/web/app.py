@@ -22,6 +22,7 @@ from counterfoil.web.api.forms import forms_router
 from counterfoil.web.api.submissions import submissions_router
 from counterfoil.web.callbacks import close_gateways, receive_provider_webhook
 from counterfoil.web.demo_inbox import demo_inbox_router
+from counterfoil.web.dev_pages import outbox as dev_outbox
 from counterfoil.web.errors import exception_handlers
 from counterfoil.web.resident import resident_routes
 from counterfoil.web.sandbox import sandbox_router, stop_sandbox
@@ -66,6 +67,8 @@ def create_app(
     route_handlers.append(forms_router)
     route_handlers.append(submissions_router)
     route_handlers.append(demo_inbox_router)
+    if settings.dev_pages:
+        route_handlers.append(dev_outbox)
     route_handlers.extend(resident_routes())
 
     async def connect_to_temporal(app: Litestar) -> None:

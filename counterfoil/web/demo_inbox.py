@@ -58,7 +58,11 @@ def inbox(request: Request[Any, Any, Any], council: FromPath[str]) -> Template:
         request.set_session(session)
     return Template(
         "demo_inbox/inbox.html",
-        context={"council": council, "messages": [_view(m) for m in received], "banner": banner},
+        context={
+            "council_slug": council,
+            "messages": [_view(m) for m in received],
+            "banner": banner,
+        },
     )
 
 

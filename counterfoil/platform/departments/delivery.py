@@ -21,12 +21,12 @@ from counterfoil.platform.db.models import (
     Delivery,
     DeliveryAttempt,
     Department,
-    EmailMessage,
     Submission,
 )
 from counterfoil.platform.departments.errors import DeliveryFailed, NoDestination
 from counterfoil.platform.departments.payload import submission_payload
 from counterfoil.platform.errors import NotFound
+from counterfoil.platform.notifications import queue_email, send_email
 from counterfoil.rules import format_pence
 
 USER_AGENT = "Counterfoil-Webhooks/1"
@@ -64,6 +64,8 @@ async def deliver_submission(
     # The database is synchronous: keep it off the event loop the worker's activities share.
     prepared = await asyncio.to_thread(_prepare, platform, reference)
     if isinstance(prepared, DeliveryResult):
+        if prepared.channel == "email":
+            await asyncio.to_thread(send_email, platform, department_email_key(reference))
         return prepared
     status_code, latency_ms, error = await _post(platform, prepared, http)
     attempts = await asyncio.to_thread(
@@ -182,19 +184,19 @@ def _attempt_count(session: Session, delivery: Delivery) -> int:
 
 
 def _queue_email(session: Session, council: Council, to: str, payload: dict[str, Any]) -> None:
-    dedupe_key = f"{payload['reference']}-department"
-    if session.exec(select(EmailMessage).where(EmailMessage.dedupe_key == dedupe_key)).first():
-        return
     assert council.id is not None
-    session.add(
-        EmailMessage(
-            council_id=council.id,
-            dedupe_key=dedupe_key,
-            to=to,
-            subject=f"New submission {payload['reference']}: {payload['form']['slug']}",
-            body=_email_body(payload),
-        )
+    queue_email(
+        session,
+        council_id=council.id,
+        dedupe_key=department_email_key(payload["reference"]),
+        to=to,
+        subject=f"New submission {payload['reference']}: {payload['form']['slug']}",
+        body=_email_body(payload),
     )
+
+
+def department_email_key(reference: str) -> str:
+    return f"{reference}-department"
 
 
 def _email_body(payload: dict[str, Any]) -> str:

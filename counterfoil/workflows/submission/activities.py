@@ -22,12 +22,12 @@ from counterfoil.platform import Platform, forms_store
 from counterfoil.platform.db.models import (
     AuditEntry,
     Council,
-    EmailMessage,
     Payment,
     PaymentEvent,
     Submission,
 )
 from counterfoil.platform.departments import DeliveryFailed, deliver_submission
+from counterfoil.platform.notifications import queue_email, send_email
 from counterfoil.platform.payments import GatewayRegistry, PaymentRejected, PaymentState
 from counterfoil.platform.submissions import submission_for
 from counterfoil.rules import format_pence
@@ -153,33 +153,31 @@ class SubmissionActivities:
 
     @activity.defn(name="submission.send_receipt")
     def send_receipt(self, reference: str) -> None:
+        """Queue the resident's receipt (once) and send it when SMTP is configured."""
+        key = f"{reference}-receipt"
         with self._platform.session() as session:
             submission = submission_for(session, reference)
             email = (submission.answers or {}).get("email")
-            key = f"{reference}-receipt"
-            if (
-                not isinstance(email, str)
-                or session.exec(select(EmailMessage).where(EmailMessage.dedupe_key == key)).first()
-            ):
-                return
+            if not isinstance(email, str):
+                return  # the form asks for no email address
             council = session.get(Council, submission.council_id)
             assert council is not None
             lines = "\n".join(
                 f"{line['description']}: {format_pence(int(line['amount']))}"
                 for line in submission.lines
             )
-            session.add(
-                EmailMessage(
-                    council_id=submission.council_id,
-                    dedupe_key=key,
-                    to=email,
-                    subject=f"{council.name}: your payment reference {reference}",
-                    body=(
-                        f"Thank you. We have received your payment.\n\nReference: {reference}\n\n"
-                        f"{lines}\nTotal: {format_pence(submission.total)}\n"
-                    ),
-                )
+            queue_email(
+                session,
+                council_id=submission.council_id,
+                dedupe_key=key,
+                to=email,
+                subject=f"{council.name}: your payment reference {reference}",
+                body=(
+                    f"Thank you. We have received your payment.\n\nReference: {reference}\n\n"
+                    f"{lines}\nTotal: {format_pence(submission.total)}\n"
+                ),
             )
+        send_email(self._platform, key)
 
     @activity.defn(name="submission.record_status")
     def record_status(self, change: StatusChange) -> None:
