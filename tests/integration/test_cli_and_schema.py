@@ -1,0 +1,64 @@
+"""`counterfoil keys create` against a real database, and the OpenAPI schema the app serves."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from counterfoil.cli import app
+from counterfoil.platform.seed import seed_demo
+from tests.integration.conftest import Live
+from tests.integration.journeys import auth
+
+
+def test_keys_create_prints_a_key_that_works_once_and_only_for_its_roles(
+    live: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_demo(live.platform)
+    monkeypatch.setenv("COUNTERFOIL_DATABASE_URL", live.settings.resolved_database_url)
+    result = CliRunner().invoke(app, ["keys", "create", "--council", "demo", "--roles", "finance"])
+    assert result.exit_code == 0, result.output
+    key = result.output.strip()
+    assert key.startswith("cf_")
+    # a finance key may read a council's form quote but not save a form draft
+    quote = live.http.post(
+        "/api/v1/councils/demo/forms/missed-bin/quote", json={"answers": {}}, headers=auth(key)
+    )
+    assert quote.status_code == 200
+    assert quote.json()["valid"] is False
+    draft = live.http.post("/api/v1/councils/demo/forms", json={}, headers=auth(key))
+    assert draft.status_code == 403
+
+
+def test_keys_create_refuses_unknown_councils_and_roles(
+    live: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_demo(live.platform)
+    monkeypatch.setenv("COUNTERFOIL_DATABASE_URL", live.settings.resolved_database_url)
+    runner = CliRunner()
+    unknown_council = runner.invoke(
+        app, ["keys", "create", "--council", "nowhere", "--roles", "admin"]
+    )
+    assert unknown_council.exit_code == 1
+    assert "Traceback" not in unknown_council.output
+    unknown_role = runner.invoke(app, ["keys", "create", "--council", "demo", "--roles", "emperor"])
+    assert unknown_role.exit_code == 1
+    assert "emperor" in unknown_role.output
+
+
+def test_openapi_schema_documents_the_public_paths(live: Live) -> None:
+    schema = live.http.get("/schema/openapi.json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    for path in (
+        "/api/v1/councils/{council}/forms",
+        "/api/v1/councils/{council}/forms/{slug}/publish",
+        "/api/v1/councils/{council}/forms/{slug}/quote",
+        "/api/v1/councils/{council}/forms/{slug}/submissions",
+        "/api/v1/submissions/{reference}",
+        "/api/v1/submissions/{reference}/cancel",
+        "/api/v1/submissions/{reference}/fulfilment",
+        "/api/v1/councils/{council}/departments",
+        "/callbacks/{provider}/{council}",
+    ):
+        assert path in paths, path
