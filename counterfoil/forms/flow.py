@@ -32,7 +32,7 @@ def _applies(condition: CompiledRule, kept: dict[str, Any]) -> bool:
 class PageFlow:
     """The pages of one definition with their conditions compiled; safe to share and reuse."""
 
-    __slots__ = ("_all_fields", "_conditions", "_fields", "pages")
+    __slots__ = ("_all_fields", "_conditions", "_fields", "_steps", "pages")
 
     def __init__(self, definition: FormDefinition) -> None:
         self.pages = list(definition.pages)
@@ -43,14 +43,15 @@ class PageFlow:
         # With no conditions every page applies, and pruning only drops unknown keys.
         unconditional = all(c is None for c in self._conditions)
         self._all_fields = frozenset().union(*self._fields) if unconditional else None
+        self._steps = list(enumerate(zip(self._conditions, self._fields, strict=True)))
 
     def applicable(self, answers: Mapping[str, Any]) -> list[Page]:
         return [self.pages[i] for i in self._applicable_indices(answers)[0]]
 
     def prune(self, answers: Mapping[str, Any]) -> dict[str, Any]:
         """The answers of the pages that apply; everything else (skipped or unknown) dropped."""
-        if not isinstance(answers, Mapping):  # a JSON body that is not an object answers nothing
-            return {}
+        if type(answers) is not dict and not isinstance(answers, Mapping):
+            return {}  # a JSON body that is not an object answers nothing
         if self._all_fields is not None:
             return {k: v for k, v in answers.items() if k in self._all_fields}
         return self._applicable_indices(answers)[1]
@@ -58,9 +59,9 @@ class PageFlow:
     def _applicable_indices(self, answers: Mapping[str, Any]) -> tuple[list[int], dict[str, Any]]:
         kept: dict[str, Any] = {}
         indices: list[int] = []
-        if not isinstance(answers, Mapping):
+        if type(answers) is not dict and not isinstance(answers, Mapping):
             answers = {}
-        for i, (condition, fields) in enumerate(zip(self._conditions, self._fields, strict=True)):
+        for i, (condition, fields) in self._steps:
             if condition is not None and not _applies(condition, kept):
                 continue
             indices.append(i)

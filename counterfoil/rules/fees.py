@@ -65,27 +65,37 @@ class FeeSchedule:
 
     def quote(self, answers: Mapping[str, Any]) -> FeeQuote:
         amounts: dict[str, int] = {}
-        everything = {**answers, "lines": amounts}
+        shown: list[QuotedLine] = []
+        total = 0
         for line, compiled in zip(self._lines, self._rules, strict=True):
             if compiled is None:
-                amounts[line.id] = line.amount
-                continue
-            rule, reads = compiled
-            data = (
-                everything
-                if reads is None
-                else {k: everything[k] for k in reads if k in everything}
-            )
-            amounts[line.id] = _line_amount(line.id, rule, data)
-        total = sum(amounts.values())
+                amount = line.amount
+            else:
+                rule, reads = compiled
+                amount = _line_amount(line.id, rule, _rule_data(answers, amounts, reads))
+            amounts[line.id] = amount
+            total += amount
+            if amount:
+                shown.append(QuotedLine(line.id, line.description, amount, line.fund, line.vat))
         if total < 0:
             raise FeeError(None, f"the fees add up to {total} pence; a total cannot be negative")
-        shown = [
-            QuotedLine(line.id, line.description, amounts[line.id], line.fund, line.vat)
-            for line in self._lines
-            if amounts[line.id] != 0
-        ]
         return FeeQuote(lines=shown, amounts=amounts, total=total)
+
+
+def _rule_data(
+    answers: Mapping[str, Any], amounts: dict[str, int], reads: frozenset[str] | None
+) -> dict[str, Any]:
+    """What a line's rule sees: only the names it reads when known (converting the rest of a large
+    answers object into the engine is most of a quote's cost), and the lines before it."""
+    if reads is None:
+        return {**answers, "lines": amounts}
+    data: dict[str, Any] = {}
+    for name in reads:
+        if name == "lines":
+            data[name] = amounts
+        elif name in answers:
+            data[name] = answers[name]
+    return data
 
 
 def _is_whole_pence(amount: Any) -> bool:
