@@ -49,13 +49,23 @@ def test_department_down_for_a_while_gets_the_same_message_once_it_recovers(live
     assert codes == [500, 503, 500, 200]
 
 
-def test_department_that_never_recovers_ends_in_delivery_failed(live: Live) -> None:
+def test_department_that_never_recovers_fails_and_a_staff_retry_then_delivers(live: Live) -> None:
     key = seeded(live)
     receiver = Receiver(answers=[500])
     with serving(receiver.app) as base:
         receiver.secret = point_department_at(live, f"{base}/hook")
         reference = submit_free_report(live, key)
         final = wait_for_status(live.http, key, reference, "delivery_failed")
-    schedule = len(live.settings.delivery_retry_schedule)
-    assert len(final["delivery"]["attempts"]) == schedule + 1
-    assert len(receiver.received) == schedule + 1
+        schedule = len(live.settings.delivery_retry_schedule)
+        assert len(final["delivery"]["attempts"]) == schedule + 1
+        assert len(receiver.received) == schedule + 1
+
+        receiver.answers = [200]  # the department is back
+        retried = live.http.post(
+            f"/api/v1/submissions/{reference}/retry-delivery", headers=auth(key)
+        )
+        assert retried.status_code == 202, retried.text
+        wait_for_status(live.http, key, reference, "delivered")
+    assert len({headers["webhook-id"] for headers, _, _ in receiver.received}) == 1
+    again = live.http.post(f"/api/v1/submissions/{reference}/retry-delivery", headers=auth(key))
+    assert again.status_code == 409

@@ -15,12 +15,13 @@ from temporalio.client import Client
 from counterfoil.platform import Platform
 from counterfoil.platform.auth import Principal
 from counterfoil.platform.db.models import Council, Delivery, DeliveryAttempt, Payment, Submission
-from counterfoil.platform.errors import InvalidRequest, NotFound
+from counterfoil.platform.errors import Conflict, InvalidRequest, NotFound
 from counterfoil.platform.submissions import create_submission, submission_for
 from counterfoil.web.api.auth import AUTH, platform_of
 from counterfoil.workflows.submission.client import (
     cancel_submission,
     record_response,
+    retry_delivery,
     start_submission,
     submission_state,
 )
@@ -193,9 +194,24 @@ async def fulfil(
     return {"reference": reference, "status": state.status}
 
 
+@post("/submissions/{reference:str}/retry-delivery", status_code=202)
+async def retry(
+    reference: FromPath[str], request: Request[Any, Any, Any], principal: NamedDependency[Principal]
+) -> dict[str, Any]:
+    """Staff: start the delivery schedule again for a submission whose delivery failed."""
+    platform = platform_of(request)
+    await asyncio.to_thread(_authorised, platform, reference, principal)
+    principal.require(principal.council_slug, "admin")
+    state = await submission_state(temporal_of(request), platform.settings, reference)
+    if state.status != "delivery_failed":
+        raise Conflict(f"Only a failed delivery can be retried; this submission is {state.status}")
+    await retry_delivery(temporal_of(request), platform.settings, reference)
+    return {"reference": reference, "status": "delivering"}
+
+
 submissions_router = Router(
     path="/api/v1",
-    route_handlers=[create, read, cancel, fulfil],
+    route_handlers=[create, read, cancel, fulfil, retry],
     dependencies=AUTH,
     tags=["submissions"],
 )
