@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ def make_engine(url: str) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        _SQLITE_LOCKS[engine] = threading.RLock()
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -33,10 +36,16 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# SQLite lets one writer in at a time and makes the others poll with growing sleeps; inside one
+# process, queueing on a lock instead hands the database over as soon as it is free.
+_SQLITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session that commits when the block ends and rolls back when it raises."""
-    with Session(engine, expire_on_commit=False) as session:
+    lock = _SQLITE_LOCKS.get(engine)
+    with lock or nullcontext(), Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from temporalio.client import (
     Client,
+    RPCTimeoutOrCancelledError,
     WithStartWorkflowOperation,
     WorkflowUpdateFailedError,
 )
@@ -44,7 +45,8 @@ def timings(settings: Settings) -> Timings:
 async def _answer(settings: Settings, call: Awaitable[T]) -> T:
     try:
         return await asyncio.wait_for(call, settings.update_timeout.total_seconds())
-    except TimeoutError as exc:
+    except (TimeoutError, RPCTimeoutOrCancelledError) as exc:
+        # ours (wait_for) or the client's own RPC deadline: either way, no answer in time
         raise Unavailable("The submission service is busy; try again in a moment") from exc
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause

@@ -68,7 +68,8 @@ class SubmissionWorkflow:
 
     @workflow.run
     async def run(self, start: SubmissionInput) -> SubmissionState:
-        prepared: Prepared = await workflow.execute_activity_method(
+        # local activities: quick database work, no round trip through the task queue
+        prepared: Prepared = await workflow.execute_local_activity_method(
             SubmissionActivities.prepare,
             start.reference,
             start_to_close_timeout=STEP_TIMEOUT,
@@ -81,7 +82,7 @@ class SubmissionWorkflow:
             if not await self._take_payment():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 return self._state
-            await workflow.execute_activity_method(
+            await workflow.execute_local_activity_method(
                 SubmissionActivities.send_receipt,
                 start.reference,
                 start_to_close_timeout=STEP_TIMEOUT,
