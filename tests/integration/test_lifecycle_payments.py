@@ -215,3 +215,16 @@ def test_malformed_json_and_wrong_types_get_clear_errors(live: Live) -> None:
     assert wrong.status_code == 400
     no_key = live.http.post(CREATE, json={"answers": {}})
     assert no_key.status_code == 401
+
+
+def test_reconciliation_poll_finds_a_payment_whose_callback_was_lost(live: Live) -> None:
+    key = seeded(live)
+    reference = str(create(live, key)["reference"])
+    # the provider took the money but its webhook never came and the resident never came back
+    with live.platform.session() as session:
+        provider = session.exec(select(SandboxPayment)).one()
+        provider.state = "success"
+        session.add(provider)
+    final = wait_for_status(live.http, key, reference, "delivered")
+    paid = next(h for h in final["history"] if h["status"] == "paid")
+    assert paid["note"] == "paid by poll"
