@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
 
 from counterfoil.platform.auth.keys import create_api_key
+from counterfoil.platform.departments.demo_inbox import demo_key
 from counterfoil.platform.seed import seed_demo
 from tests.integration.conftest import Live
 
@@ -24,6 +25,37 @@ def seeded(live: Live) -> str:
 
 def auth(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
+
+
+def submit(
+    live: Live,
+    key: str,
+    form: str,
+    answers: dict[str, Any],
+    headers: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Create a submission of the demo council's `form` through the API; asserts 201."""
+    response = live.http.post(
+        f"/api/v1/councils/demo/forms/{form}/submissions",
+        json={"answers": answers},
+        headers={**auth(key), **(headers or {})},
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def answer_as_department(
+    live: Live, reference: str, outcome: str, note: str = ""
+) -> httpx.Response:
+    """The demo waste-services department's answer to a submission, with its own key."""
+    department = demo_key(live.platform, "demo", "waste-services")
+    assert department
+    return live.http.post(
+        f"/api/v1/submissions/{reference}/fulfilment",
+        json={"outcome": outcome, "note": note} if note else {"outcome": outcome},
+        headers=auth(department),
+    )
 
 
 def csrf_token(html: str) -> str:

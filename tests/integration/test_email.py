@@ -14,7 +14,13 @@ from sqlmodel import select
 from counterfoil.platform.db.models import EmailMessage
 from tests.factories import valid_answers
 from tests.integration.conftest import Live, free_port
-from tests.integration.journeys import auth, pay_on_card_page, seeded, wait_for, wait_for_status
+from tests.integration.journeys import (
+    pay_on_card_page,
+    seeded,
+    submit,
+    wait_for,
+    wait_for_status,
+)
 
 
 class Mailbox:
@@ -42,11 +48,7 @@ def smtp() -> Iterator[tuple[int, Mailbox]]:
 
 def pay_for_bulky_waste(live: Live) -> str:
     key = seeded(live)
-    created = live.http.post(
-        "/api/v1/councils/demo/forms/bulky-waste/submissions",
-        json={"answers": valid_answers("bulky-waste")},
-        headers=auth(key),
-    ).json()
+    created = submit(live, key, "bulky-waste", valid_answers("bulky-waste"))
     pay_on_card_page(live.http, created["payment"]["next_url"], "4242424242424242")
     wait_for_status(live.http, key, created["reference"], "delivered")
     return str(created["reference"])

@@ -6,13 +6,13 @@ from __future__ import annotations
 from sqlmodel import select
 
 from counterfoil.platform.db.models import InboxMessage, Payment
-from counterfoil.platform.departments.demo_inbox import demo_key
 from tests.factories import valid_answers
 from tests.integration.conftest import Live
 from tests.integration.journeys import (
-    auth,
+    answer_as_department,
     pay_on_card_page,
     seeded,
+    submit,
     wait_for,
     wait_for_status,
 )
@@ -20,13 +20,7 @@ from tests.integration.journeys import (
 
 def test_paid_submission_is_delivered_and_completed_through_the_api(live: Live) -> None:
     key = seeded(live)
-    created = live.http.post(
-        "/api/v1/councils/demo/forms/bulky-waste/submissions",
-        json={"answers": valid_answers("bulky-waste", 1)},
-        headers=auth(key),
-    )
-    assert created.status_code == 201, created.text
-    body = created.json()
+    body = submit(live, key, "bulky-waste", valid_answers("bulky-waste", 1))
     assert body["status"] == "awaiting_payment"
     assert body["total"] == 2350
     reference = body["reference"]
@@ -45,13 +39,7 @@ def test_paid_submission_is_delivered_and_completed_through_the_api(live: Live) 
         assert payment.state == "success"
         assert payment.amount == 2350
 
-    department_key = demo_key(live.platform, "demo", "waste-services")
-    assert department_key
-    answered = live.http.post(
-        f"/api/v1/submissions/{reference}/fulfilment",
-        json={"outcome": "completed", "note": "collected"},
-        headers=auth(department_key),
-    )
+    answered = answer_as_department(live, reference, "completed", note="collected")
     assert answered.status_code == 200, answered.text
     assert answered.json()["status"] == "completed"
     final = wait_for_status(live.http, key, reference, "completed")

@@ -11,15 +11,16 @@ from sqlmodel import select
 
 from counterfoil.platform.auth.keys import create_api_key
 from counterfoil.platform.db.models import Council, Payment, PaymentEvent, SandboxPayment
-from counterfoil.platform.departments.demo_inbox import demo_key
 from counterfoil.platform.payments.sandbox import SIGNATURE_HEADER, sign
 from tests.factories import valid_answers
 from tests.integration.conftest import Live
 from tests.integration.journeys import (
+    answer_as_department,
     auth,
     pay_on_card_page,
     seeded,
     status_of,
+    submit,
     wait_for_status,
 )
 
@@ -27,12 +28,7 @@ CREATE = "/api/v1/councils/demo/forms/bulky-waste/submissions"
 
 
 def create(live: Live, key: str, **headers: str) -> dict[str, object]:
-    response = live.http.post(
-        CREATE, json={"answers": valid_answers("bulky-waste")}, headers={**auth(key), **headers}
-    )
-    assert response.status_code == 201, response.text
-    body: dict[str, object] = response.json()
-    return body
+    return submit(live, key, "bulky-waste", valid_answers("bulky-waste"), headers)
 
 
 def test_abandoned_payment_expires_and_is_cancelled_at_the_provider(make_live) -> None:  # type: ignore[no-untyped-def]
@@ -115,12 +111,8 @@ def test_rejected_paid_submission_is_refunded_in_full(live: Live) -> None:
     reference = str(body["reference"])
     pay_on_card_page(live.http, str(body["payment"]["next_url"]), "4242424242424242")  # type: ignore[index]
     wait_for_status(live.http, key, reference, "delivered")
-    department = demo_key(live.platform, "demo", "waste-services")
-    assert department
-    answered = live.http.post(
-        f"/api/v1/submissions/{reference}/fulfilment",
-        json={"outcome": "rejected", "note": "we do not collect on that street"},
-        headers=auth(department),
+    answered = answer_as_department(
+        live, reference, "rejected", note="we do not collect on that street"
     )
     assert answered.status_code == 200, answered.text
     wait_for_status(live.http, key, reference, "refunded")
@@ -132,13 +124,7 @@ def test_rejected_paid_submission_is_refunded_in_full(live: Live) -> None:
 def test_department_answer_refused_in_the_wrong_state_or_for_another_department(live: Live) -> None:
     key = seeded(live)
     reference = str(create(live, key)["reference"])
-    department = demo_key(live.platform, "demo", "waste-services")
-    assert department
-    too_early = live.http.post(
-        f"/api/v1/submissions/{reference}/fulfilment",
-        json={"outcome": "completed"},
-        headers=auth(department),
-    )
+    too_early = answer_as_department(live, reference, "completed")
     assert too_early.status_code == 409
     assert "awaiting_payment" in too_early.json()["detail"]
     other = create_api_key(live.platform, "demo", ["department:parking"])

@@ -14,14 +14,19 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from counterfoil.platform.departments.demo_inbox import demo_key
 from counterfoil.workflows.client import connect
 from counterfoil.workflows.submission.client import retry_payment
 from counterfoil.workflows.submission.types import PaymentLink
 from counterfoil.workflows.submission.workflows import SubmissionWorkflow
 from tests.factories import valid_answers
 from tests.integration.conftest import Live
-from tests.integration.journeys import auth, pay_on_card_page, seeded, wait_for_status
+from tests.integration.journeys import (
+    answer_as_department,
+    pay_on_card_page,
+    seeded,
+    submit,
+    wait_for_status,
+)
 
 HISTORIES = Path(__file__).resolve().parents[1] / "data" / "histories"
 
@@ -42,11 +47,7 @@ async def retry(live: Live, reference: str) -> PaymentLink:
 
 def test_a_fresh_declined_then_paid_and_completed_life_replays(live: Live) -> None:
     key = seeded(live)
-    created = live.http.post(
-        "/api/v1/councils/demo/forms/bulky-waste/submissions",
-        json={"answers": valid_answers("bulky-waste")},
-        headers=auth(key),
-    ).json()
+    created = submit(live, key, "bulky-waste", valid_answers("bulky-waste"))
     reference = created["reference"]
     pay_on_card_page(live.http, created["payment"]["next_url"], "4000000000000002")
     wait_for_status(live.http, key, reference, "payment_failed")
@@ -54,13 +55,7 @@ def test_a_fresh_declined_then_paid_and_completed_life_replays(live: Live) -> No
     assert link.next_url
     pay_on_card_page(live.http, link.next_url, "4242424242424242")
     wait_for_status(live.http, key, reference, "delivered")
-    department = demo_key(live.platform, "demo", "waste-services")
-    assert department
-    answered = live.http.post(
-        f"/api/v1/submissions/{reference}/fulfilment",
-        json={"outcome": "completed"},
-        headers=auth(department),
-    )
+    answered = answer_as_department(live, reference, "completed")
     assert answered.status_code == 200, answered.text
     history = asyncio.run(fetch(live, reference))
     replay(history)

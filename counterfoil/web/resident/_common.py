@@ -1,19 +1,23 @@
-"""Small helpers shared by the resident pages: the app's handles, titles, URLs and redirects."""
+"""Small helpers shared by the resident pages: the app's handles, database and workflow calls,
+titles, URLs and redirects."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from collections.abc import Awaitable, Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 from litestar import Request
 from litestar.response import Redirect, Template
 from temporalio.client import Client
 
-from counterfoil.platform import Platform
-from counterfoil.web.resident._loading import CouncilView
+from counterfoil.forms import CompiledForm
+from counterfoil.platform import Platform, Settings
+from counterfoil.web.resident._loading import CouncilView, load_form
+from counterfoil.web.resident.journey import Journey, load_journey
 
 T = TypeVar("T")
+P = ParamSpec("P")
 AnyRequest = Request[Any, Any, Any]
 CHECK_ANSWERS = "check-answers"
 
@@ -26,9 +30,32 @@ def temporal_of(request: AnyRequest) -> Client:
     return cast(Client, request.app.state.temporal)
 
 
-async def blocking(call: Callable[..., T], *args: Any) -> T:
-    """Run a database call off the event loop."""
-    return await asyncio.to_thread(call, *args)
+async def with_platform(
+    request: AnyRequest,
+    call: Callable[Concatenate[Platform, P], T],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """`call(platform, ...)` with the app's platform: a database call, run off the event loop."""
+    return await asyncio.to_thread(call, platform_of(request), *args, **kwargs)
+
+
+async def ask_workflow(
+    request: AnyRequest,
+    call: Callable[Concatenate[Client, Settings, P], Awaitable[T]],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """`call(temporal, settings, ...)` with the app's Temporal client and settings."""
+    return await call(temporal_of(request), platform_of(request).settings, *args, **kwargs)
+
+
+async def open_journey(
+    request: AnyRequest, council: str, slug: str
+) -> tuple[CouncilView, CompiledForm, Journey | None]:
+    """The council, the form as published now, and the resident's journey through it so far."""
+    view, form = await with_platform(request, load_form, council, slug)
+    return view, form, load_journey(request, council, slug)
 
 
 def title(*parts: str | None, error: bool = False) -> str:

@@ -11,7 +11,7 @@ from litestar.params import FromPath
 from litestar.static_files import create_static_files_router
 
 from counterfoil.platform.errors import NotFound
-from counterfoil.web.resident._common import AnyRequest, blocking, platform_of
+from counterfoil.web.resident._common import AnyRequest, with_platform
 from counterfoil.web.resident._loading import load_council
 
 # Written by frontend/build.sh (gitignored); missing files are 404s, never a failed start.
@@ -35,7 +35,7 @@ async def brand_stylesheet(request: AnyRequest, filename: FromPath[str]) -> Resp
     council_slug = filename.removesuffix(".css")
     if council_slug == filename:
         raise NotFound("There is no such stylesheet")
-    council = await blocking(load_council, platform_of(request), council_slug)
+    council = await with_platform(request, load_council, council_slug)
     return Response(
         brand_css(council.brand_colour),
         media_type="text/css",

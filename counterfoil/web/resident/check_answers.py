@@ -16,17 +16,16 @@ from counterfoil.rules import format_pence
 from counterfoil.web.resident._common import (
     CHECK_ANSWERS,
     AnyRequest,
-    blocking,
+    ask_workflow,
     form_url,
-    platform_of,
+    open_journey,
     render,
     see_other,
     session_ended,
-    temporal_of,
     title,
+    with_platform,
 )
-from counterfoil.web.resident._loading import load_form
-from counterfoil.web.resident.journey import load_journey, save_journey
+from counterfoil.web.resident.journey import save_journey
 from counterfoil.web.resident.summary import answer_rows, first_page_with_error
 from counterfoil.workflows.submission.client import start_submission
 from counterfoil.workflows.submission.types import PaymentLink, Status
@@ -41,8 +40,7 @@ _PAYMENT_OPEN = frozenset(
 async def check_answers(
     request: AnyRequest, council: FromPath[str], slug: FromPath[str]
 ) -> Template | Redirect:
-    view, form = await blocking(load_form, platform_of(request), council, slug)
-    journey = load_journey(request, council, slug)
+    view, form, journey = await open_journey(request, council, slug)
     if journey is None:
         return see_other(form_url(council, slug))
     unfinished = first_page_with_error(form, journey.answers)
@@ -77,19 +75,17 @@ async def check_answers(
 async def submit(
     request: AnyRequest, council: FromPath[str], slug: FromPath[str]
 ) -> Template | Redirect:
-    platform = platform_of(request)
-    view, form = await blocking(load_form, platform, council, slug)
-    journey = load_journey(request, council, slug)
+    view, form, journey = await open_journey(request, council, slug)
     if journey is None or not journey.answers:
         return session_ended(view, slug, form.definition.title)
     unfinished = first_page_with_error(form, journey.answers)
     if unfinished is not None:
         return see_other(form_url(council, slug, unfinished))
     key = journey.ensure_submit_key()
-    reference = await blocking(_store, platform, council, slug, journey.answers, key)
+    reference = await with_platform(request, _store, council, slug, journey.answers, key)
     journey.reference = reference
     save_journey(request, council, slug, journey)
-    link = await start_submission(temporal_of(request), platform.settings, reference, council)
+    link = await ask_workflow(request, start_submission, reference, council)
     return see_other(next_step(council, reference, link))
 
 

@@ -110,7 +110,6 @@ class PageFields:
 
     def __init__(self, definition: FormDefinition) -> None:
         self._definition = definition
-        self._root = definition.schema
 
     def views(
         self,
@@ -119,10 +118,11 @@ class PageFields:
         errors: Sequence[FieldError] = (),
         blank_rows: Mapping[str, int] | None = None,
     ) -> list[FieldView]:
+        build = _FieldBuilder(self._definition, values, blank_rows or {})
         views = []
         for pointer in pointers:
-            schema = schema_at_pointer(self._root, pointer)
-            view = self._view(pointer, input_name(pointer), schema or {}, values, blank_rows or {})
+            schema = schema_at_pointer(self._definition.schema, pointer)
+            view = build.view(pointer, input_name(pointer), schema or {})
             if view is not None:
                 views.append(view)
         questions = [v for v in views if v.widget != "content"]
@@ -130,82 +130,6 @@ class PageFields:
             questions[0].is_heading = True
         self._place_errors(views, errors)
         return views
-
-    def _view(
-        self,
-        ui_key: str,
-        name: str,
-        schema: dict[str, Any],
-        values: FormValues,
-        blank_rows: Mapping[str, int],
-    ) -> FieldView | None:
-        ui = self._definition.ui_for(ui_key)
-        if ui.widget == "content" or (ui.content and not schema):
-            return FieldView(widget="content", name=name, label=ui.label or "", content=ui.content)
-        schema = resolve_ref(self._root, schema)
-        widget = infer_widget(schema, ui.widget)
-        last = pointer_tokens(ui_key)[-1] if ui_key else name
-        label = ui.label or str(schema.get("title") or humanise(last))
-        view = FieldView(widget=widget, name=name, label=label, hint=ui.hint)
-        view.autocomplete = ui.autocomplete or DEFAULT_AUTOCOMPLETE.get(widget)
-        if widget in ("radios", "select", "yesno"):
-            view.options = options_for(schema, ui)
-            view.value = _text(values.get(name))
-        elif widget == "checkboxes":
-            items = resolve_ref(self._root, schema.get("items") or {})
-            view.options = options_for(items, ui)
-            chosen = values.get(name)
-            view.checked = list(chosen) if isinstance(chosen, list) else []
-        elif widget == "address":
-            view.parts = self._parts(ui_key, name, schema, values, blank_rows, address=True)
-        elif widget == "repeater":
-            view.add_label = ui.add_label or "Add another"
-            view.rows = self._rows(ui_key, name, schema, values, blank_rows)
-        elif widget == "date":
-            view.date = {part: _text(values.get(f"{name}-{part}")) for part in _DATE_PARTS}
-        else:
-            view.value = _text(values.get(name))
-        return view
-
-    def _parts(
-        self,
-        ui_key: str,
-        name: str,
-        schema: Mapping[str, Any],
-        values: FormValues,
-        blank_rows: Mapping[str, int],
-        *,
-        address: bool = False,
-    ) -> list[FieldView]:
-        properties = schema.get("properties")
-        parts = []
-        for prop, sub in (properties if isinstance(properties, dict) else {}).items():
-            escaped = prop.replace("~", "~0").replace("/", "~1")
-            part = self._view(f"{ui_key}/{escaped}", f"{name}-{prop}", sub, values, blank_rows)
-            if part is None:
-                continue
-            if address and part.autocomplete is None:
-                part.autocomplete = ADDRESS_AUTOCOMPLETE.get(prop)
-            parts.append(part)
-        return parts
-
-    def _rows(
-        self,
-        ui_key: str,
-        name: str,
-        schema: Mapping[str, Any],
-        values: FormValues,
-        blank_rows: Mapping[str, int],
-    ) -> list[list[FieldView]]:
-        items = resolve_ref(self._root, schema.get("items") or {})
-        prefix = f"{name}-"
-        filled = {
-            int(key[len(prefix) :].split("-", 1)[0])
-            for key in values
-            if key.startswith(prefix) and key[len(prefix) :].split("-", 1)[0].isdigit()
-        }
-        count = (max(filled) + 1 if filled else 0) + blank_rows.get(name, 1)
-        return [self._parts(ui_key, f"{name}-{i}", items, values, blank_rows) for i in range(count)]
 
     def _place_errors(self, views: list[FieldView], errors: Sequence[FieldError]) -> None:
         """Each error at the input it names, or else at the question it belongs to."""
@@ -219,6 +143,74 @@ class PageFields:
                 target = next((v for v in views if v.widget != "content"), None)
             if target is not None and target.error is None:
                 target.error = error.message
+
+
+class _FieldBuilder:
+    """One page's field views, built against the same values and blank repeater rows throughout."""
+
+    def __init__(
+        self, definition: FormDefinition, values: FormValues, blank_rows: Mapping[str, int]
+    ) -> None:
+        self._definition = definition
+        self._root = definition.schema
+        self._values = values
+        self._blank_rows = blank_rows
+
+    def view(self, ui_key: str, name: str, schema: Mapping[str, Any]) -> FieldView | None:
+        ui = self._definition.ui_for(ui_key)
+        if ui.widget == "content" or (ui.content and not schema):
+            return FieldView(widget="content", name=name, label=ui.label or "", content=ui.content)
+        schema = resolve_ref(self._root, schema)
+        widget = infer_widget(schema, ui.widget)
+        last = pointer_tokens(ui_key)[-1] if ui_key else name
+        label = ui.label or str(schema.get("title") or humanise(last))
+        view = FieldView(widget=widget, name=name, label=label, hint=ui.hint)
+        view.autocomplete = ui.autocomplete or DEFAULT_AUTOCOMPLETE.get(widget)
+        values = self._values
+        if widget in ("radios", "select", "yesno"):
+            view.options = options_for(schema, ui)
+            view.value = _text(values.get(name))
+        elif widget == "checkboxes":
+            items = resolve_ref(self._root, schema.get("items") or {})
+            view.options = options_for(items, ui)
+            chosen = values.get(name)
+            view.checked = list(chosen) if isinstance(chosen, list) else []
+        elif widget == "address":
+            view.parts = self._parts(ui_key, name, schema, address=True)
+        elif widget == "repeater":
+            view.add_label = ui.add_label or "Add another"
+            view.rows = self._rows(ui_key, name, schema)
+        elif widget == "date":
+            view.date = {part: _text(values.get(f"{name}-{part}")) for part in _DATE_PARTS}
+        else:
+            view.value = _text(values.get(name))
+        return view
+
+    def _parts(
+        self, ui_key: str, name: str, schema: Mapping[str, Any], *, address: bool = False
+    ) -> list[FieldView]:
+        properties = schema.get("properties")
+        parts = []
+        for prop, sub in (properties if isinstance(properties, dict) else {}).items():
+            escaped = prop.replace("~", "~0").replace("/", "~1")
+            part = self.view(f"{ui_key}/{escaped}", f"{name}-{prop}", sub)
+            if part is None:
+                continue
+            if address and part.autocomplete is None:
+                part.autocomplete = ADDRESS_AUTOCOMPLETE.get(prop)
+            parts.append(part)
+        return parts
+
+    def _rows(self, ui_key: str, name: str, schema: Mapping[str, Any]) -> list[list[FieldView]]:
+        items = resolve_ref(self._root, schema.get("items") or {})
+        prefix = f"{name}-"
+        filled = {
+            int(key[len(prefix) :].split("-", 1)[0])
+            for key in self._values
+            if key.startswith(prefix) and key[len(prefix) :].split("-", 1)[0].isdigit()
+        }
+        count = (max(filled) + 1 if filled else 0) + self._blank_rows.get(name, 1)
+        return [self._parts(ui_key, f"{name}-{i}", items) for i in range(count)]
 
 
 def error_summary(views: Sequence[FieldView]) -> list[dict[str, str]]:

@@ -22,17 +22,17 @@ from counterfoil.platform.errors import NotFound
 from counterfoil.web.resident._common import (
     CHECK_ANSWERS,
     AnyRequest,
-    blocking,
     form_url,
-    platform_of,
+    open_journey,
     render,
     see_other,
     session_ended,
     title,
+    with_platform,
 )
-from counterfoil.web.resident._loading import CouncilView, load_form, load_services
+from counterfoil.web.resident._loading import CouncilView, load_services
 from counterfoil.web.resident.fields import FieldView, PageFields, error_summary, input_name
-from counterfoil.web.resident.journey import Journey, load_journey, save_journey
+from counterfoil.web.resident.journey import Journey, save_journey
 
 # The buttons that re-show a page instead of saving it: "Add another" and a repeater row's "Remove".
 ADD_ROW = "add-row"
@@ -41,14 +41,13 @@ REMOVE_ROW = "remove-row"
 
 @get("/{council:str}/", name="resident:services")
 async def services(request: AnyRequest, council: FromPath[str]) -> Template:
-    view, links = await blocking(load_services, platform_of(request), council)
+    view, links = await with_platform(request, load_services, council)
     return render("services.html", view, page_title=title("Services", view.name), services=links)
 
 
 @get("/{council:str}/{slug:str}/", name="resident:start")
 async def start_page(request: AnyRequest, council: FromPath[str], slug: FromPath[str]) -> Template:
-    view, form = await blocking(load_form, platform_of(request), council, slug)
-    journey = load_journey(request, council, slug)
+    view, form, journey = await open_journey(request, council, slug)
     if journey is not None and journey.reference is not None:
         save_journey(request, council, slug, Journey())  # submitted: start afresh
     first = form.flow.first({})
@@ -71,9 +70,7 @@ async def question_page(
     page_id: FromPath[str],
     change: FromQuery[str | None] = None,
 ) -> Template | Redirect:
-    view, form = await blocking(load_form, platform_of(request), council, slug)
-    page = _page_or_404(form, page_id)
-    journey = load_journey(request, council, slug)
+    view, form, page, journey = await _open_page(request, council, slug, page_id)
     if journey is None:  # the first page view of this form starts its journey
         journey = Journey()
         save_journey(request, council, slug, journey)
@@ -91,9 +88,7 @@ async def answer_page(
     page_id: FromPath[str],
     change: FromQuery[str | None] = None,
 ) -> Template | Redirect:
-    view, form = await blocking(load_form, platform_of(request), council, slug)
-    page = _page_or_404(form, page_id)
-    journey = load_journey(request, council, slug)
+    view, form, page, journey = await _open_page(request, council, slug, page_id)
     if journey is None:
         return session_ended(view, slug, form.definition.title)
     if page not in form.flow.applicable(journey.answers):
@@ -171,11 +166,15 @@ def _after(
     return form_url(council, slug, following.id)
 
 
-def _page_or_404(form: CompiledForm, page_id: str) -> Page:
+async def _open_page(
+    request: AnyRequest, council: str, slug: str, page_id: str
+) -> tuple[CouncilView, CompiledForm, Page, Journey | None]:
+    """The form, its page `page_id` (NotFound when there is none) and the journey so far."""
+    view, form, journey = await open_journey(request, council, slug)
     page = form.flow.page(page_id)
     if page is None:
         raise NotFound(f"There is no page {page_id!r}")
-    return page
+    return view, form, page, journey
 
 
 async def _form_post(request: AnyRequest) -> dict[str, list[str]]:

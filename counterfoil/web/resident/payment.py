@@ -15,13 +15,12 @@ from counterfoil.platform.errors import Conflict
 from counterfoil.rules import format_pence
 from counterfoil.web.resident._common import (
     AnyRequest,
-    blocking,
+    ask_workflow,
     form_url,
-    platform_of,
     render,
     see_other,
-    temporal_of,
     title,
+    with_platform,
 )
 from counterfoil.web.resident._loading import load_submission
 from counterfoil.workflows.submission.client import check_payment, retry_payment, submission_state
@@ -63,9 +62,8 @@ _UNPAID = frozenset(
 
 @get("/pay/return/{reference:str}", name="resident:pay-return")
 async def payment_return(request: AnyRequest, reference: FromPath[str]) -> Template | Redirect:
-    platform = platform_of(request)
-    submission = await blocking(load_submission, platform, reference, None)
-    link = await check_payment(temporal_of(request), platform.settings, reference)
+    submission = await with_platform(request, load_submission, reference, None)
+    link = await ask_workflow(request, check_payment, reference)
     council = submission.council
     if link.status not in _UNPAID:
         return see_other(f"/{council.slug}/confirmation/{reference}")
@@ -92,10 +90,9 @@ async def payment_return(request: AnyRequest, reference: FromPath[str]) -> Templ
 
 @post("/pay/retry/{reference:str}", name="resident:pay-retry")
 async def payment_retry(request: AnyRequest, reference: FromPath[str]) -> Redirect:
-    platform = platform_of(request)
-    await blocking(load_submission, platform, reference, None)
+    await with_platform(request, load_submission, reference, None)
     try:
-        link = await retry_payment(temporal_of(request), platform.settings, reference)
+        link = await ask_workflow(request, retry_payment, reference)
     except Conflict:  # a second click, or the payment went through after all
         return see_other(f"/pay/return/{reference}")
     return see_other(link.next_url or f"/pay/return/{reference}")
@@ -105,9 +102,8 @@ async def payment_retry(request: AnyRequest, reference: FromPath[str]) -> Redire
 async def confirmation(
     request: AnyRequest, council: FromPath[str], reference: FromPath[str]
 ) -> Template | Redirect:
-    platform = platform_of(request)
-    submission = await blocking(load_submission, platform, reference, council)
-    state = await submission_state(temporal_of(request), platform.settings, reference)
+    submission = await with_platform(request, load_submission, reference, council)
+    state = await ask_workflow(request, submission_state, reference)
     if state.status in _UNPAID:  # nothing to confirm until it is paid
         return see_other(f"/pay/return/{reference}")
     definition = submission.form.definition
@@ -139,9 +135,8 @@ async def confirmation(
 async def status_page(
     request: AnyRequest, council: FromPath[str], reference: FromPath[str]
 ) -> Template:
-    platform = platform_of(request)
-    submission = await blocking(load_submission, platform, reference, council)
-    state = await submission_state(temporal_of(request), platform.settings, reference)
+    submission = await with_platform(request, load_submission, reference, council)
+    state = await ask_workflow(request, submission_state, reference)
     definition = submission.form.definition
     history = [
         {"when": _when(entry.at), "status": STATUS_WORDS.get(entry.status, str(entry.status))}
