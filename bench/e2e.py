@@ -49,7 +49,7 @@ from counterfoil.platform.auth.keys import create_api_key
 from counterfoil.platform.db import migrate
 from counterfoil.platform.db.models import Department, Payment, SandboxPayment, Submission
 from counterfoil.platform.seed import DEMO_COUNCIL, DEMO_DEPARTMENT, demo_definitions, seed_demo
-from counterfoil.web.serve import PlatformServer
+from counterfoil.web.serve import PlatformServer, run_blocking
 from counterfoil.workflows.devserver import dev_server, free_port, wait_for_port
 
 FORM = "bulky-waste"
@@ -149,7 +149,7 @@ def serve_platform(platform: Platform) -> Iterator[None]:
 
     def serve() -> None:
         try:
-            asyncio.run(server.run())
+            run_blocking(server)
         except BaseException as exc:
             failure.append(exc)
 

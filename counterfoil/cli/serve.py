@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import signal
@@ -53,7 +52,7 @@ def _interrupt(_signum: int, _frame: object) -> None:
 
 
 def _serve(settings: Settings, *, web: bool, worker: bool) -> None:
-    from counterfoil.web.serve import PlatformServer
+    from counterfoil.web.serve import PlatformServer, run_blocking
 
     # SIGTERM (docker stop, `timeout`) must stop things in order like Ctrl-C does: uvicorn re-raises
     # the signal once it has shut down, and the default handler would kill us before the worker
@@ -62,7 +61,7 @@ def _serve(settings: Settings, *, web: bool, worker: bool) -> None:
     platform = Platform.open(settings)
     server = PlatformServer(platform, web=web, worker=worker)
     try:
-        asyncio.run(server.run())
+        run_blocking(server)
     except KeyboardInterrupt:
         pass
     finally:

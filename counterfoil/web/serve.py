@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import uvicorn
+import uvloop
 from temporalio.client import Client
 
 from counterfoil.platform import Platform
@@ -69,3 +70,9 @@ class PlatformServer:
         if self._server is not None:
             self._server.should_exit = True
         self._stopping.set()
+
+
+def run_blocking(server: PlatformServer) -> None:
+    """Run `server` until stopped, on uvloop: web, worker and the provider share one event loop,
+    and uvloop's is the faster one (bench/e2e.py: about a tenth more submissions a second)."""
+    uvloop.run(server.run())

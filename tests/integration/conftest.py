@@ -4,7 +4,6 @@ the platform itself (web and worker) served over loopback in a background thread
 
 from __future__ import annotations
 
-import asyncio
 import os
 import threading
 import uuid
@@ -20,7 +19,7 @@ from sqlalchemy import create_engine, text
 
 from counterfoil.platform import Platform, Settings
 from counterfoil.platform.db import migrate
-from counterfoil.web.serve import PlatformServer
+from counterfoil.web.serve import PlatformServer, run_blocking
 from counterfoil.workflows.devserver import dev_server, free_port, wait_for_port
 
 POSTGRES_URL = os.environ.get("COUNTERFOIL_TEST_POSTGRES_URL", "")
@@ -107,7 +106,7 @@ def make_live(
 
         def serve() -> None:
             try:
-                asyncio.run(server.run())
+                run_blocking(server)
             except BaseException as exc:  # surfaced in the test below, not lost in the thread
                 failure.append(exc)
 
