@@ -3,6 +3,7 @@ validation in GOV.UK wording, and definition tests. No I/O."""
 
 from counterfoil.forms.coerce import CoercedPage, answers_from_form, form_values
 from counterfoil.forms.compiled import CompiledForm, Quote
+from counterfoil.forms.diff import definition_diff
 from counterfoil.forms.errors import DefinitionInvalid, FormsError, RouteError
 from counterfoil.forms.flow import PageFlow
 from counterfoil.forms.lint import lint
@@ -34,6 +35,7 @@ __all__ = [
     "UiField",
     "answers_from_form",
     "check_definition",
+    "definition_diff",
     "form_values",
     "infer_widget",
     "lint",

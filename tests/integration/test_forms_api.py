@@ -62,3 +62,54 @@ def test_quote_gives_lines_and_total_or_every_error(live: Live) -> None:
     assert body["valid"] is False
     assert body["total"] is None
     assert {e["pointer"] for e in body["errors"]} >= {"/bins", "/name", "/email", "/postcode"}
+
+
+def test_a_save_based_on_an_old_revision_is_refused_and_changes_nothing(live: Live) -> None:
+    key = seeded(live)
+    definition = demo_definition("missed-bin")
+    definition["slug"] = "missed-bin-2"
+    first = live.http.post("/api/v1/councils/demo/forms", json=definition, headers=auth(key))
+    revision = first.json()["revision"]
+    mine = {**definition, "title": "Mine"}
+    theirs = {**definition, "title": "Theirs"}
+    saved = live.http.post(
+        "/api/v1/councils/demo/forms",
+        json=mine,
+        headers={**auth(key), "If-Match": str(revision)},
+    )
+    assert saved.status_code == 201
+    assert saved.json()["revision"] == revision + 1
+    stale = live.http.post(
+        "/api/v1/councils/demo/forms",
+        json=theirs,
+        headers={**auth(key), "If-Match": str(revision)},
+    )
+    assert stale.status_code == 409
+    assert "not saved" in stale.json()["detail"]
+    form = live.http.get("/api/v1/councils/demo/forms/missed-bin-2", headers=auth(key)).json()
+    assert form["draft"]["title"] == "Mine"
+    assert [h["action"] for h in form["history"]] == ["form.draft_saved", "form.draft_saved"]
+    assert form["history"][0]["actor"].startswith("api key cf_")
+
+
+def test_check_diff_and_republish_an_older_version(live: Live) -> None:
+    key = seeded(live)
+    slug = "missed-bin"
+    changed = {**demo_definition(slug), "title": "Report a missed collection"}
+    live.http.post("/api/v1/councils/demo/forms", json=changed, headers=auth(key))
+    checked = live.http.post(f"/api/v1/councils/demo/forms/{slug}/check", headers=auth(key))
+    assert checked.json()["ok"] is True
+    assert all(t["passed"] for t in checked.json()["tests"])
+    live.http.post(f"/api/v1/councils/demo/forms/{slug}/publish", headers=auth(key))
+    diff = live.http.get(
+        f"/api/v1/councils/demo/forms/{slug}/diff", params={"old": 1, "new": 2}, headers=auth(key)
+    ).json()["diff"]
+    assert '-  "title": "Report a missed bin collection",' in diff
+    assert '+  "title": "Report a missed collection",' in diff
+    back = live.http.post(
+        f"/api/v1/councils/demo/forms/{slug}/versions/1/republish", headers=auth(key)
+    )
+    assert back.status_code == 201, back.text
+    assert back.json()["version"] == 3
+    form = live.http.get(f"/api/v1/councils/demo/forms/{slug}", headers=auth(key)).json()
+    assert form["versions"][-1]["definition"]["title"] == "Report a missed bin collection"

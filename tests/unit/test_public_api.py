@@ -24,6 +24,7 @@ PUBLIC_API = {
         "UiField",
         "answers_from_form",
         "check_definition",
+        "definition_diff",
         "form_values",
         "infer_widget",
         "lint",

@@ -34,6 +34,8 @@ class Principal:
     council_slug: str
     council_id: int
     roles: frozenset[str]
+    # Who acts, for audit entries: "api key cf_ab12cd34" or a staff member's email.
+    actor: str = "api key"
 
     def require(self, council_slug: str, *roles: str) -> None:
         """Pass when the key is this council's and holds any one of `roles` (any role at all when
@@ -85,7 +87,9 @@ def authenticate(platform: Platform, bearer: str) -> Principal:
     if api_key.revoked_at is not None or not hmac.compare_digest(api_key.key_hash, _digest(bearer)):
         raise Unauthenticated("The API key is not valid")
     assert council.id is not None
-    return Principal(council.slug, council.id, frozenset(api_key.roles.split(",")))
+    return Principal(
+        council.slug, council.id, frozenset(api_key.roles.split(",")), f"api key {api_key.prefix}"
+    )
 
 
 def _digest(key: str) -> str:

@@ -52,6 +52,12 @@ class FormVersion(SQLModel, table=True):
     definition: dict[str, Any] = _json(nullable=False)
     created_at: datetime = Field(default_factory=utcnow)
     published_at: datetime | None = None
+    # The draft's edit count: a save names the revision it started from, so two designers saving
+    # the same draft cannot overwrite each other (the second save is refused).
+    revision: int = 0
+    updated_at: datetime = Field(default_factory=utcnow)
+    # Who saved this draft last, or published this version ("api-key:<prefix>" or a staff email).
+    updated_by: str = Field(default="", max_length=254)
 
 
 class Submission(SQLModel, table=True):
@@ -210,3 +216,29 @@ class DemoInboxKey(SQLModel, table=True):
     department_slug: str = Field(max_length=63)
     api_key: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class StaffUser(SQLModel, table=True):
+    """A council staff account for the studio and staff pages; the password is an Argon2 hash."""
+
+    __table_args__ = (UniqueConstraint("council_id", "email"),)
+    id: int | None = Field(default=None, primary_key=True)
+    council_id: int = Field(foreign_key="council.id", index=True)
+    email: str = Field(max_length=254, index=True)
+    password_hash: str = Field(max_length=200)
+    roles: str = Field(max_length=500)
+    failed_sign_ins: int = 0
+    locked_until: datetime | None = None
+    disabled: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class StaffSession(SQLModel, table=True):
+    """A signed-in staff browser. The cookie holds a random token; only its hash is stored, and a
+    new token is minted at every sign-in (no session fixation)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, index=True, max_length=64)
+    user_id: int = Field(foreign_key="staffuser.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime

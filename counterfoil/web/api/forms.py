@@ -8,17 +8,17 @@ from typing import Any
 import msgspec
 from litestar import Request, Router, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from sqlmodel import col, select
 
-from counterfoil.forms import DefinitionReport, check_definition
+from counterfoil.forms import DefinitionReport, check_definition, definition_diff
 from counterfoil.platform import Platform, forms_store
 from counterfoil.platform.auth import Principal
 from counterfoil.platform.db.models import FormVersion
-from counterfoil.platform.errors import NotFound, PlatformError
+from counterfoil.platform.errors import InvalidRequest, NotFound, PlatformError
 from counterfoil.web.api.auth import AUTH, platform_of
 
-DRAFT = 0
+DRAFT = forms_store.DRAFT
 
 
 class ReportError(PlatformError):
@@ -48,37 +48,48 @@ def report_body(report: DefinitionReport) -> dict[str, Any]:
     }
 
 
-def _save_draft(platform: Platform, council: str, definition: dict[str, Any]) -> DefinitionReport:
+def _save_draft(
+    platform: Platform, principal: Principal, definition: Any, expected: int | None
+) -> tuple[DefinitionReport, int | None]:
     report = check_definition(definition)
     slug = definition.get("slug") if isinstance(definition, dict) else None
     if not isinstance(slug, str) or any(p.pointer == "/slug" for p in report.problems):
-        return report  # nothing to store it under: the report says why
+        return report, None  # nothing to store it under: the report says why
     with platform.session() as session:
-        council_row = forms_store.council_by_slug(session, council)
-        draft = session.exec(
-            select(FormVersion).where(
-                FormVersion.council_id == council_row.id,
-                FormVersion.slug == slug,
-                FormVersion.version == DRAFT,
-            )
-        ).first()
-        if draft is None:
-            assert council_row.id is not None
-            draft = FormVersion(council_id=council_row.id, slug=slug, version=DRAFT, definition={})
-        draft.definition = definition
-        session.add(draft)
-    return report
+        row = forms_store.save_draft(
+            session,
+            principal.council_id,
+            definition,
+            actor=principal.actor,
+            expected_revision=expected,
+        )
+        return report, row.revision
+
+
+def _expected_revision(request: Request[Any, Any, Any]) -> int | None:
+    """The draft revision named by `If-Match` (as returned by the last save or read), if any."""
+    given = request.headers.get("if-match", "").strip().strip('"')
+    if not given:
+        return None
+    if not given.isdigit():
+        raise InvalidRequest("If-Match must be the draft's revision number")
+    return int(given)
 
 
 @post("/councils/{council:str}/forms", status_code=201)
 async def save_draft(
     council: FromPath[str], request: Request[Any, Any, Any], principal: NamedDependency[Principal]
 ) -> dict[str, Any]:
+    """Create or replace a form's draft. Send `If-Match: <revision>` to be refused (409) rather
+    than overwrite a draft someone else saved since you read it."""
     principal.require(council, "designer", "admin")
     definition = msgspec.json.decode(await request.body())
-    report = await asyncio.to_thread(_save_draft, platform_of(request), council, definition)
+    report, revision = await asyncio.to_thread(
+        _save_draft, platform_of(request), principal, definition, _expected_revision(request)
+    )
     return {
         "slug": definition.get("slug") if isinstance(definition, dict) else None,
+        "revision": revision,
         **report_body(report),
     }
 
@@ -86,21 +97,32 @@ async def save_draft(
 def _form(platform: Platform, council: str, slug: str) -> dict[str, Any]:
     with platform.session() as session:
         council_row = forms_store.council_by_slug(session, council)
+        assert council_row.id is not None
         rows = session.exec(
             select(FormVersion)
             .where(FormVersion.council_id == council_row.id, FormVersion.slug == slug)
             .order_by(col(FormVersion.version))
         ).all()
+        changes = forms_store.history(session, council_row.id, slug)
     if not rows:
         raise NotFound(f"There is no form {slug!r}")
     draft = next((r for r in rows if r.version == DRAFT), None)
     return {
         "slug": slug,
         "draft": draft.definition if draft else None,
+        "revision": draft.revision if draft else None,
         "versions": [
-            {"version": r.version, "published_at": r.published_at, "definition": r.definition}
+            {
+                "version": r.version,
+                "published_at": r.published_at,
+                "published_by": r.updated_by,
+                "definition": r.definition,
+            }
             for r in rows
             if r.version != DRAFT
+        ],
+        "history": [
+            {"at": c.at, "actor": c.actor, "action": c.action, "detail": c.detail} for c in changes
         ],
     }
 
@@ -116,12 +138,12 @@ async def read_form(
     return await asyncio.to_thread(_form, platform_of(request), council, slug)
 
 
-def _publish(platform: Platform, council: str, slug: str) -> dict[str, Any]:
+def _publish(platform: Platform, principal: Principal, slug: str) -> dict[str, Any]:
     with platform.session() as session:
-        council_row = forms_store.council_by_slug(session, council)
-        assert council_row.id is not None
-        draft = forms_store.version(session, council_row.id, slug, DRAFT)
-        row, report = forms_store.publish(session, council_row.id, draft.definition)
+        draft = forms_store.version(session, principal.council_id, slug, DRAFT)
+        row, report = forms_store.publish(
+            session, principal.council_id, draft.definition, actor=principal.actor
+        )
         if row is None:
             raise ReportError(report)
         return {"slug": slug, "version": row.version, **report_body(report)}
@@ -134,8 +156,78 @@ async def publish(
     request: Request[Any, Any, Any],
     principal: NamedDependency[Principal],
 ) -> dict[str, Any]:
+    """Lint the draft and run its tests; publish it as a new version, or 422 with every problem."""
     principal.require(council, "designer", "admin")
-    return await asyncio.to_thread(_publish, platform_of(request), council, slug)
+    return await asyncio.to_thread(_publish, platform_of(request), principal, slug)
+
+
+def _republish(platform: Platform, principal: Principal, slug: str, number: int) -> dict[str, Any]:
+    with platform.session() as session:
+        row, report = forms_store.republish(
+            session, principal.council_id, slug, number, actor=principal.actor
+        )
+        if row is None:
+            raise ReportError(report)
+        return {"slug": slug, "version": row.version, "republished": number, **report_body(report)}
+
+
+@post("/councils/{council:str}/forms/{slug:str}/versions/{number:int}/republish", status_code=201)
+async def republish(
+    council: FromPath[str],
+    slug: FromPath[str],
+    number: FromPath[int],
+    request: Request[Any, Any, Any],
+    principal: NamedDependency[Principal],
+) -> dict[str, Any]:
+    """Make an older version the newest (a new version with its definition, checked again)."""
+    principal.require(council, "designer", "admin")
+    return await asyncio.to_thread(_republish, platform_of(request), principal, slug, number)
+
+
+def _check(platform: Platform, principal: Principal, slug: str) -> dict[str, Any]:
+    with platform.session() as session:
+        draft = forms_store.version(session, principal.council_id, slug, DRAFT)
+    return report_body(check_definition(draft.definition))
+
+
+@post("/councils/{council:str}/forms/{slug:str}/check", status_code=200)
+async def check(
+    council: FromPath[str],
+    slug: FromPath[str],
+    request: Request[Any, Any, Any],
+    principal: NamedDependency[Principal],
+) -> dict[str, Any]:
+    """Lint the draft and run its tests without publishing."""
+    principal.require(council, "designer", "admin")
+    return await asyncio.to_thread(_check, platform_of(request), principal, slug)
+
+
+def _diff(platform: Platform, principal: Principal, slug: str, old: int, new: int) -> list[str]:
+    with platform.session() as session:
+        before = forms_store.version(session, principal.council_id, slug, old)
+        after = forms_store.version(session, principal.council_id, slug, new)
+    name = {DRAFT: "draft"}
+    return definition_diff(
+        before.definition,
+        after.definition,
+        before_name=name.get(old, f"version {old}"),
+        after_name=name.get(new, f"version {new}"),
+    )
+
+
+@get("/councils/{council:str}/forms/{slug:str}/diff")
+async def diff(
+    council: FromPath[str],
+    slug: FromPath[str],
+    request: Request[Any, Any, Any],
+    principal: NamedDependency[Principal],
+    old: FromQuery[int] = DRAFT,
+    new: FromQuery[int] = DRAFT,
+) -> dict[str, Any]:
+    """The unified diff between two versions (0 is the draft): `?old=1&new=2`."""
+    principal.require(council, "designer", "admin")
+    lines = await asyncio.to_thread(_diff, platform_of(request), principal, slug, old, new)
+    return {"slug": slug, "old": old, "new": new, "diff": lines}
 
 
 def _quote(platform: Platform, council: str, slug: str, answers: Any) -> dict[str, Any]:
@@ -170,7 +262,7 @@ async def quote(
 
 forms_router = Router(
     path="/api/v1",
-    route_handlers=[save_draft, read_form, publish, quote],
+    route_handlers=[save_draft, read_form, publish, republish, check, diff, quote],
     dependencies=AUTH,
     tags=["forms"],
 )
