@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     max_body_bytes: int = 1_000_000
     resident_session_minutes: int = 60
+    # Staff (studio) sign-in: session length, and the lock-out after repeated wrong passwords.
+    staff_session_hours: int = 8
+    sign_in_attempts: int = 5
+    sign_in_lockout: timedelta = timedelta(minutes=15)
 
     # The built-in sandbox payment provider (payments.md): its API key and webhook signing key.
     sandbox_api_key: str = "sandbox-api-key"

@@ -26,6 +26,7 @@ from counterfoil.web.dev_pages import outbox as dev_outbox
 from counterfoil.web.errors import exception_handlers
 from counterfoil.web.resident import resident_routes
 from counterfoil.web.sandbox import sandbox_router, stop_sandbox
+from counterfoil.web.studio import studio_routes
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -69,6 +70,7 @@ def create_app(
     route_handlers.append(demo_inbox_router)
     if settings.dev_pages:
         route_handlers.append(dev_outbox)
+    route_handlers.extend(studio_routes())
     route_handlers.extend(resident_routes())
 
     async def connect_to_temporal(app: Litestar) -> None:

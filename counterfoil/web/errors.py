@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
-from litestar.response import Template
+from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from counterfoil.platform.errors import PlatformError, Unavailable
+from counterfoil.platform.errors import PlatformError, Unauthenticated, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,10 @@ def problem(
 
 
 def _platform_error(request: Request[Any, Any, Any], exc: PlatformError) -> Response[Any]:
+    next_path = getattr(exc, "next_path", None)
+    if isinstance(exc, Unauthenticated) and next_path and not _wants_json(request):
+        # a person who is not signed in: to the sign-in page, and back here afterwards
+        return Redirect(f"/studio/sign-in?next_path={quote(next_path)}", status_code=303)
     errors = [{"pointer": pointer, "message": message} for pointer, message in exc.problems]
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Unavailable) else None
     return problem(request, exc.status, exc.detail, errors, headers)
