@@ -61,13 +61,14 @@ def _councils(request: Request[Any, Any, Any]) -> list[Council]:
         return list(session.exec(select(Council).order_by(col(Council.name))).all())
 
 
-@get(SIGN_IN, sync_to_thread=True)
-def sign_in_page(
+@get(SIGN_IN)
+async def sign_in_page(
     request: Request[Any, Any, Any], next_path: FromQuery[str | None] = None
 ) -> Template:
+    councils = await anyio.to_thread.run_sync(_councils, request)
     return Template(
         "studio/sign_in.html",
-        context={"councils": _councils(request), "next": _safe_next(next_path), "errors": {}},
+        context={"councils": councils, "next": _safe_next(next_path), "errors": {}},
     )
 
 
