@@ -20,6 +20,7 @@ from counterfoil.platform import Platform
 from counterfoil.web.api.departments import departments_router
 from counterfoil.web.api.forms import forms_router
 from counterfoil.web.api.submissions import submissions_router
+from counterfoil.web.api.users import users_router
 from counterfoil.web.callbacks import close_gateways, receive_provider_webhook
 from counterfoil.web.demo_inbox import demo_inbox_router
 from counterfoil.web.dev_pages import outbox as dev_outbox
@@ -67,6 +68,7 @@ def create_app(
     route_handlers.append(departments_router)
     route_handlers.append(forms_router)
     route_handlers.append(submissions_router)
+    route_handlers.append(users_router)
     route_handlers.append(demo_inbox_router)
     if settings.dev_pages:
         route_handlers.append(dev_outbox)

@@ -81,7 +81,9 @@ async def save_draft(
     council: FromPath[str], request: Request[Any, Any, Any], principal: NamedDependency[Principal]
 ) -> dict[str, Any]:
     """Create or replace a form's draft. Send `If-Match: <revision>` to be refused (409) rather
-    than overwrite a draft someone else saved since you read it."""
+    than overwrite a draft someone else saved since you read it. Tests are part of the draft:
+    adding, changing or deleting a test case (what the studio's "Save these answers as a test"
+    does) is a save of the whole definition with its changed `tests`."""
     principal.require(council, "designer", "admin")
     definition = msgspec.json.decode(await request.body())
     report, revision = await asyncio.to_thread(
@@ -230,11 +232,17 @@ async def diff(
     return {"slug": slug, "old": old, "new": new, "diff": lines}
 
 
-def _quote(platform: Platform, council: str, slug: str, answers: Any) -> dict[str, Any]:
+def _quote(
+    platform: Platform, council: str, slug: str, answers: Any, *, draft: bool = False
+) -> dict[str, Any]:
     with platform.session() as session:
         council_row = forms_store.council_by_slug(session, council)
         assert council_row.id is not None
-        form = forms_store.compiled(forms_store.latest_published(session, council_row.id, slug))
+        if draft:
+            row = forms_store.version(session, council_row.id, slug, DRAFT)
+        else:
+            row = forms_store.latest_published(session, council_row.id, slug)
+        form = forms_store.compiled(row)
     quote = form.quote(answers if isinstance(answers, dict) else {})
     return {
         "valid": quote.valid,
@@ -260,9 +268,24 @@ async def quote(
     return await asyncio.to_thread(_quote, platform_of(request), council, slug, data.answers)
 
 
+@post("/councils/{council:str}/forms/{slug:str}/draft/quote", status_code=200)
+async def quote_draft(
+    council: FromPath[str],
+    slug: FromPath[str],
+    data: JSONBody[Answers],
+    request: Request[Any, Any, Any],
+    principal: NamedDependency[Principal],
+) -> dict[str, Any]:
+    """The quote of the draft, as the studio's preview and fee panel show it (nothing is made)."""
+    principal.require(council, "designer", "admin")
+    return await asyncio.to_thread(
+        _quote, platform_of(request), council, slug, data.answers, draft=True
+    )
+
+
 forms_router = Router(
     path="/api/v1",
-    route_handlers=[save_draft, read_form, publish, republish, check, diff, quote],
+    route_handlers=[save_draft, read_form, publish, republish, check, diff, quote, quote_draft],
     dependencies=AUTH,
     tags=["forms"],
 )

@@ -1,10 +1,11 @@
 """Small helpers shared by the resident pages: the app's handles, database and workflow calls,
-titles, URLs and redirects."""
+where a journey runs (`FormSite`), titles, URLs and redirects."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 from litestar import Request
@@ -14,7 +15,7 @@ from temporalio.client import Client
 from counterfoil.forms import CompiledForm
 from counterfoil.platform import Platform, Settings
 from counterfoil.web.resident._loading import CouncilView, load_form
-from counterfoil.web.resident.journey import Journey, load_journey
+from counterfoil.web.resident.journey import Journey, journey_key, load_journey, save_journey
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -50,12 +51,35 @@ async def ask_workflow(
     return await call(temporal_of(request), platform_of(request).settings, *args, **kwargs)
 
 
-async def open_journey(
-    request: AnyRequest, council: str, slug: str
-) -> tuple[CouncilView, CompiledForm, Journey | None]:
-    """The council, the form as published now, and the resident's journey through it so far."""
+@dataclass(frozen=True)
+class FormSite:
+    """Where one journey through a form runs. The question and check-your-answers pages serve any
+    site: the published form at /{council}/{slug}/, or the studio's preview of a draft."""
+
+    council: CouncilView
+    form: CompiledForm
+    base_url: str  # the start page; each question page is this plus its page id
+    journey_key: str  # the journey's entry in the session
+    # Extra template context: the preview's page frame (its banner) and what that frame needs.
+    frame: Mapping[str, Any] = field(default_factory=dict)
+
+    def url(self, page: str | None = None) -> str:
+        return self.base_url + (page or "")
+
+    def journey(self, request: AnyRequest) -> Journey | None:
+        return load_journey(request, self.journey_key)
+
+    def save(self, request: AnyRequest, journey: Journey) -> None:
+        save_journey(request, self.journey_key, journey)
+
+    def render(self, template: str, status_code: int = 200, **context: Any) -> Template:
+        return render(template, self.council, status_code, **self.frame, **context)
+
+
+async def live_site(request: AnyRequest, council: str, slug: str) -> FormSite:
+    """The form as published now, at its public address."""
     view, form = await with_platform(request, load_form, council, slug)
-    return view, form, load_journey(request, council, slug)
+    return FormSite(view, form, form_url(council, slug), journey_key(council, slug))
 
 
 def title(*parts: str | None, error: bool = False) -> str:
@@ -82,12 +106,12 @@ def render(
     )
 
 
-def session_ended(council: CouncilView, slug: str, form_title: str) -> Template:
+def session_ended(site: FormSite) -> Template:
     """Shown instead of a bare error when a POST arrives after the session's answers are gone."""
-    return render(
+    form_title = site.form.definition.title
+    return site.render(
         "session_ended.html",
-        council,
-        page_title=title("Your session has ended", form_title, council.name),
-        start_url=form_url(council.slug, slug),
+        page_title=title("Your session has ended", form_title, site.council.name),
+        start_url=site.url(),
         form_title=form_title,
     )

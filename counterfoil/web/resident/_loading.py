@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from counterfoil.forms import CompiledForm
+from counterfoil.forms import CompiledForm, FormsError
 from counterfoil.platform import Platform, forms_store
 from counterfoil.platform.db.models import Council
-from counterfoil.platform.errors import NotFound
+from counterfoil.platform.errors import Conflict, NotFound
 from counterfoil.platform.submissions import submission_for
+from counterfoil.rules import RulesError
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,22 @@ def load_form(
         council = _view(forms_store.council_by_slug(session, council_slug))
         row = forms_store.latest_published(session, council.id, form_slug)
         return council, forms_store.compiled(row)
+
+
+def load_draft(
+    platform: Platform, council_id: int, form_slug: str
+) -> tuple[CouncilView, int, CompiledForm]:
+    """A form's draft and its revision, for the studio's preview; NotFound when there is none."""
+    with platform.session() as session:
+        council = session.get(Council, council_id)
+        row = forms_store.draft(session, council_id, form_slug)
+        if council is None or row is None:
+            raise NotFound(f"There is no draft of form {form_slug!r}")
+        try:
+            form = forms_store.compiled(row)
+        except (FormsError, RulesError) as exc:  # a draft may be saved before it is whole
+            raise Conflict(f"This draft cannot be previewed until it is fixed: {exc}") from exc
+        return _view(council), row.revision, form
 
 
 def load_submission(platform: Platform, reference: str, council_slug: str | None) -> SubmissionView:

@@ -9,23 +9,22 @@ from litestar import get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from counterfoil.forms import CompiledForm
+from counterfoil.forms import Quote
 from counterfoil.platform import Platform
 from counterfoil.platform.submissions import create_submission
 from counterfoil.rules import format_pence
 from counterfoil.web.resident._common import (
     CHECK_ANSWERS,
     AnyRequest,
+    FormSite,
     ask_workflow,
-    form_url,
-    open_journey,
-    render,
+    live_site,
     see_other,
     session_ended,
     title,
     with_platform,
 )
-from counterfoil.web.resident.journey import save_journey
+from counterfoil.web.resident.journey import Journey
 from counterfoil.web.resident.summary import answer_rows, first_page_with_error
 from counterfoil.workflows.submission.client import start_submission
 from counterfoil.workflows.submission.types import PaymentLink, Status
@@ -40,53 +39,71 @@ _PAYMENT_OPEN = frozenset(
 async def check_answers(
     request: AnyRequest, council: FromPath[str], slug: FromPath[str]
 ) -> Template | Redirect:
-    view, form, journey = await open_journey(request, council, slug)
-    if journey is None:
-        return see_other(form_url(council, slug))
-    unfinished = first_page_with_error(form, journey.answers)
-    if unfinished is not None:
-        return see_other(form_url(council, slug, unfinished))
-    quote = form.quote(journey.answers)
-    journey.ensure_submit_key()  # made now, so that two clicks on "Submit" share it
-    save_journey(request, council, slug, journey)
-    definition = form.definition
-    fees = [
-        {"description": line.description, "amount": format_pence(line.amount)}
-        for line in quote.lines
-        if line.amount != 0
-    ]
-    total = quote.total or 0
-    return render(
-        "check_answers.html",
-        view,
-        page_title=title("Check your answers", definition.title, view.name),
-        form=definition,
-        rows=answer_rows(form, journey.answers),
-        change_base=form_url(council, slug),
-        fees=fees,
-        total=format_pence(total) if total else None,
-        button="Submit and pay" if total > 0 else "Submit",
-        back_url=_last_page_url(council, slug, form, journey.answers),
-        action=form_url(council, slug, CHECK_ANSWERS),
-    )
+    return show_check_answers(request, await live_site(request, council, slug))
 
 
 @post("/{council:str}/{slug:str}/check-answers", name="resident:submit")
 async def submit(
     request: AnyRequest, council: FromPath[str], slug: FromPath[str]
 ) -> Template | Redirect:
-    view, form, journey = await open_journey(request, council, slug)
-    if journey is None or not journey.answers:
-        return session_ended(view, slug, form.definition.title)
-    unfinished = first_page_with_error(form, journey.answers)
-    if unfinished is not None:
-        return see_other(form_url(council, slug, unfinished))
+    site = await live_site(request, council, slug)
+    journey = finished_journey(request, site)
+    if not isinstance(journey, Journey):
+        return journey
     key = journey.ensure_submit_key()
     reference = await with_platform(request, _store, council, slug, journey.answers, key)
     journey.reference = reference
-    save_journey(request, council, slug, journey)
+    site.save(request, journey)
     link = await ask_workflow(request, start_submission, reference, council)
     return see_other(next_step(council, reference, link))
+
+
+def finished_journey(request: AnyRequest, site: FormSite) -> Journey | Template | Redirect:
+    """The journey when every answer is in and valid; otherwise the page that says what to do."""
+    journey = site.journey(request)
+    if journey is None or not journey.answers:
+        return session_ended(site)
+    unfinished = first_page_with_error(site.form, journey.answers)
+    if unfinished is not None:
+        return see_other(site.url(unfinished))
+    return journey
+
+
+def show_check_answers(request: AnyRequest, site: FormSite) -> Template | Redirect:
+    """Every answer with its "Change" link and the fee lines, or the first page still to answer."""
+    form = site.form
+    journey = site.journey(request)
+    if journey is None:
+        return see_other(site.url())
+    unfinished = first_page_with_error(form, journey.answers)
+    if unfinished is not None:
+        return see_other(site.url(unfinished))
+    quote = form.quote(journey.answers)
+    journey.ensure_submit_key()  # made now, so that two clicks on "Submit" share it
+    site.save(request, journey)
+    definition = form.definition
+    total = quote.total or 0
+    return site.render(
+        "check_answers.html",
+        page_title=title("Check your answers", definition.title, site.council.name),
+        form=definition,
+        rows=answer_rows(form, journey.answers),
+        change_base=site.url(),
+        fees=fee_lines(quote),
+        total=format_pence(total) if total else None,
+        button="Submit and pay" if total > 0 else "Submit",
+        back_url=_last_page_url(site, journey.answers),
+        action=site.url(CHECK_ANSWERS),
+    )
+
+
+def fee_lines(quote: Quote) -> list[dict[str, str]]:
+    """The lines a resident sees: zero lines left out (form-definition.md), amounts in pounds."""
+    return [
+        {"description": line.description, "amount": format_pence(line.amount)}
+        for line in quote.lines
+        if line.amount != 0
+    ]
 
 
 def next_step(council: str, reference: str, link: PaymentLink) -> str:
@@ -110,6 +127,6 @@ def _store(
         return create_submission(session, council, slug, answers, key).reference
 
 
-def _last_page_url(council: str, slug: str, form: CompiledForm, answers: dict[str, Any]) -> str:
-    pages = form.flow.applicable(answers)
-    return form_url(council, slug, pages[-1].id) if pages else form_url(council, slug)
+def _last_page_url(site: FormSite, answers: dict[str, Any]) -> str:
+    pages = site.form.flow.applicable(answers)
+    return site.url(pages[-1].id) if pages else site.url()

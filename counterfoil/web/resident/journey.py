@@ -1,7 +1,8 @@
 """A resident's answers to one form, kept in the server-side session between pages.
 
-Each form has its own entry, keyed by council and form slug, so two forms can be filled at once. The
-entry exists from the first page view on; a POST that finds none means the session ended.
+Each form has its own entry, keyed by council and form slug, so two forms can be filled at once (the
+studio's preview of a draft uses a key of its own, so it never touches a live journey). The entry
+exists from the first page view on; a POST that finds none means the session ended.
 """
 
 from __future__ import annotations
@@ -29,13 +30,13 @@ class Journey:
         return self.submit_key
 
 
-def _key(council: str, slug: str) -> str:
+def journey_key(council: str, slug: str) -> str:
     return f"{council}/{slug}"
 
 
-def load_journey(request: Request[Any, Any, Any], council: str, slug: str) -> Journey | None:
+def load_journey(request: Request[Any, Any, Any], key: str) -> Journey | None:
     journeys = (request.session or {}).get(_SESSION_KEY) or {}
-    stored = journeys.get(_key(council, slug))
+    stored = journeys.get(key)
     if not isinstance(stored, dict):
         return None
     answers = stored.get("answers")
@@ -46,12 +47,10 @@ def load_journey(request: Request[Any, Any, Any], council: str, slug: str) -> Jo
     )
 
 
-def save_journey(
-    request: Request[Any, Any, Any], council: str, slug: str, journey: Journey
-) -> None:
+def save_journey(request: Request[Any, Any, Any], key: str, journey: Journey) -> None:
     session = dict(request.session or {})
     journeys = dict(session.get(_SESSION_KEY) or {})
-    journeys[_key(council, slug)] = {
+    journeys[key] = {
         "answers": journey.answers,
         "submit_key": journey.submit_key,
         "reference": journey.reference,

@@ -22,17 +22,17 @@ from counterfoil.platform.errors import NotFound
 from counterfoil.web.resident._common import (
     CHECK_ANSWERS,
     AnyRequest,
-    form_url,
-    open_journey,
+    FormSite,
+    live_site,
     render,
     see_other,
     session_ended,
     title,
     with_platform,
 )
-from counterfoil.web.resident._loading import CouncilView, load_services
+from counterfoil.web.resident._loading import load_services
 from counterfoil.web.resident.fields import FieldView, PageFields, error_summary, input_name
-from counterfoil.web.resident.journey import Journey, save_journey
+from counterfoil.web.resident.journey import Journey
 
 # The buttons that re-show a page instead of saving it: "Add another" and a repeater row's "Remove".
 ADD_ROW = "add-row"
@@ -47,19 +47,7 @@ async def services(request: AnyRequest, council: FromPath[str]) -> Template:
 
 @get("/{council:str}/{slug:str}/", name="resident:start")
 async def start_page(request: AnyRequest, council: FromPath[str], slug: FromPath[str]) -> Template:
-    view, form, journey = await open_journey(request, council, slug)
-    if journey is not None and journey.reference is not None:
-        save_journey(request, council, slug, Journey())  # submitted: start afresh
-    first = form.flow.first({})
-    definition = form.definition
-    return render(
-        "start.html",
-        view,
-        page_title=title(definition.title, view.name),
-        form=definition,
-        paragraphs=_paragraphs(definition.description),
-        start_url=form_url(council, slug, first.id if first else CHECK_ANSWERS),
-    )
+    return show_start(request, await live_site(request, council, slug))
 
 
 @get("/{council:str}/{slug:str}/{page_id:str}", name="resident:question")
@@ -70,14 +58,7 @@ async def question_page(
     page_id: FromPath[str],
     change: FromQuery[str | None] = None,
 ) -> Template | Redirect:
-    view, form, page, journey = await _open_page(request, council, slug, page_id)
-    if journey is None:  # the first page view of this form starts its journey
-        journey = Journey()
-        save_journey(request, council, slug, journey)
-    if page not in form.flow.applicable(journey.answers):
-        return see_other(_after(form, council, slug, page.id, journey.answers, change))
-    values = form_values(form.definition, page.fields, journey.answers)
-    return _question(view, form, page, journey.answers, values, [], {}, change)
+    return show_question(request, await live_site(request, council, slug), page_id, change)
 
 
 @post("/{council:str}/{slug:str}/{page_id:str}", name="resident:answer")
@@ -88,32 +69,68 @@ async def answer_page(
     page_id: FromPath[str],
     change: FromQuery[str | None] = None,
 ) -> Template | Redirect:
-    view, form, page, journey = await _open_page(request, council, slug, page_id)
-    if journey is None:
-        return session_ended(view, slug, form.definition.title)
+    return await save_answer(request, await live_site(request, council, slug), page_id, change)
+
+
+def show_start(request: AnyRequest, site: FormSite) -> Template:
+    journey = site.journey(request)
+    if journey is not None and journey.reference is not None:
+        site.save(request, Journey())  # submitted: start afresh
+    form = site.form
+    first = form.flow.first({})
+    definition = form.definition
+    return site.render(
+        "start.html",
+        page_title=title(definition.title, site.council.name),
+        form=definition,
+        paragraphs=_paragraphs(definition.description),
+        start_url=site.url(first.id if first else CHECK_ANSWERS),
+    )
+
+
+def show_question(
+    request: AnyRequest, site: FormSite, page_id: str, change: str | None
+) -> Template | Redirect:
+    form, page = site.form, _page(site, page_id)
+    journey = site.journey(request)
+    if journey is None:  # the first page view of this form starts its journey
+        journey = Journey()
+        site.save(request, journey)
     if page not in form.flow.applicable(journey.answers):
-        return see_other(_after(form, council, slug, page.id, journey.answers, change))
-    posted = await _form_post(request)
+        return see_other(_after(site, page.id, journey.answers, change))
+    values = form_values(form.definition, page.fields, journey.answers)
+    return _question(site, page, journey.answers, values, [], {}, change)
+
+
+async def save_answer(
+    request: AnyRequest, site: FormSite, page_id: str, change: str | None
+) -> Template | Redirect:
+    form, page = site.form, _page(site, page_id)
+    journey = site.journey(request)
+    if journey is None:
+        return session_ended(site)
+    if page not in form.flow.applicable(journey.answers):
+        return see_other(_after(site, page.id, journey.answers, change))
+    posted = await form_post(request)
     blank_rows: dict[str, int] = {}
-    rework = _rework(posted, _repeaters(form, page), blank_rows)
+    rework = apply_row_buttons(posted, repeaters(form, page.fields), blank_rows)
     coerced = answers_from_form(form.definition, page.fields, posted)
     merged = coerced.merged_into(journey.answers)
     values = form_values(form.definition, page.fields, merged)
     if rework:  # add or remove a row: show the page again, nothing checked or saved yet
-        return _question(view, form, page, journey.answers, values, [], blank_rows, change)
+        return _question(site, page, journey.answers, values, [], blank_rows, change)
     errors = form.page_errors(page, merged)
     if errors:
-        return _question(view, form, page, journey.answers, values, errors, {}, change)
+        return _question(site, page, journey.answers, values, errors, {}, change)
     if merged != journey.answers:
         journey.answers = form.prune(merged)
         journey.submit_key = None
-    save_journey(request, council, slug, journey)
-    return see_other(_after(form, council, slug, page.id, journey.answers, change))
+    site.save(request, journey)
+    return see_other(_after(site, page.id, journey.answers, change))
 
 
 def _question(
-    council: CouncilView,
-    form: CompiledForm,
+    site: FormSite,
     page: Page,
     saved: Mapping[str, Any],
     values: Mapping[str, Any],
@@ -121,23 +138,22 @@ def _question(
     blank_rows: Mapping[str, int],
     change: str | None,
 ) -> Template:
+    form, council = site.form, site.council
     views: list[FieldView] = PageFields(form.definition).views(
         page.fields, dict(values), errors, blank_rows
     )
     summary = error_summary(views)
-    slug = form.definition.slug
     previous = form.flow.previous_page(page.id, saved)
     if change:
-        back = form_url(council.slug, slug, CHECK_ANSWERS)
+        back = site.url(CHECK_ANSWERS)
     elif previous is not None:
-        back = form_url(council.slug, slug, previous.id)
+        back = site.url(previous.id)
     else:
-        back = form_url(council.slug, slug)
-    action = form_url(council.slug, slug, page.id) + ("?change=yes" if change else "")
+        back = site.url()
+    action = site.url(page.id) + ("?change=yes" if change else "")
     heading = next((v for v in views if v.is_heading), None)
-    return render(
+    return site.render(
         "question.html",
-        council,
         status_code=400 if summary else 200,
         page_title=title(page.title, form.definition.title, council.name, error=bool(summary)),
         form=form.definition,
@@ -151,33 +167,24 @@ def _question(
     )
 
 
-def _after(
-    form: CompiledForm,
-    council: str,
-    slug: str,
-    page_id: str,
-    answers: Mapping[str, Any],
-    change: str | None,
-) -> str:
+def _after(site: FormSite, page_id: str, answers: Mapping[str, Any], change: str | None) -> str:
     """Where a saved page leads: back to check-answers when changing, else the next page."""
-    following = form.flow.next_page(page_id, answers)
+    following = site.form.flow.next_page(page_id, answers)
     if change or following is None:
-        return form_url(council, slug, CHECK_ANSWERS)
-    return form_url(council, slug, following.id)
+        return site.url(CHECK_ANSWERS)
+    return site.url(following.id)
 
 
-async def _open_page(
-    request: AnyRequest, council: str, slug: str, page_id: str
-) -> tuple[CouncilView, CompiledForm, Page, Journey | None]:
-    """The form, its page `page_id` (NotFound when there is none) and the journey so far."""
-    view, form, journey = await open_journey(request, council, slug)
-    page = form.flow.page(page_id)
+def _page(site: FormSite, page_id: str) -> Page:
+    """The form's page `page_id`; NotFound when there is none."""
+    page = site.form.flow.page(page_id)
     if page is None:
         raise NotFound(f"There is no page {page_id!r}")
-    return view, form, page, journey
+    return page
 
 
-async def _form_post(request: AnyRequest) -> dict[str, list[str]]:
+async def form_post(request: AnyRequest) -> dict[str, list[str]]:
+    """The POSTed form as a multidict of strings, without the CSRF token."""
     data = await request.form()
     return {
         key: [v for v in data.getall(key) if isinstance(v, str)]
@@ -186,9 +193,10 @@ async def _form_post(request: AnyRequest) -> dict[str, list[str]]:
     }
 
 
-def _repeaters(form: CompiledForm, page: Page) -> set[str]:
+def repeaters(form: CompiledForm, pointers: Sequence[str]) -> set[str]:
+    """The input names of the "add another" lists among `pointers`."""
     names = set()
-    for pointer in page.fields:
+    for pointer in pointers:
         schema = schema_at_pointer(form.definition.schema, pointer)
         widget = form.definition.ui_for(pointer).widget
         if schema is not None and infer_widget(schema, widget) == "repeater":
@@ -196,7 +204,9 @@ def _repeaters(form: CompiledForm, page: Page) -> set[str]:
     return names
 
 
-def _rework(posted: dict[str, list[str]], repeaters: set[str], blank_rows: dict[str, int]) -> bool:
+def apply_row_buttons(
+    posted: dict[str, list[str]], repeaters: set[str], blank_rows: dict[str, int]
+) -> bool:
     """Apply an "Add another" or "Remove" press to the POST; True when one was pressed.
 
     Only the repeaters of this page can be named, so a crafted value changes nothing else.
