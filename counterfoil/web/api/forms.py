@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import msgspec
 from litestar import Request, Router, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from counterfoil.forms import DefinitionReport, check_definition, definition_diff
 from counterfoil.platform import Platform, forms_store
@@ -19,6 +20,8 @@ from counterfoil.platform.errors import InvalidRequest, NotFound, PlatformError
 from counterfoil.web.api.auth import AUTH, platform_of
 
 DRAFT = forms_store.DRAFT
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class ReportError(PlatformError):
@@ -46,6 +49,42 @@ def report_body(report: DefinitionReport) -> dict[str, Any]:
             {"name": r.name, "passed": r.passed, "failures": r.failures} for r in report.results
         ],
     }
+
+
+async def _as_designer(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    council: str,
+    call: Callable[Concatenate[Platform, P], T],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """`call(platform, ...)` off the event loop, for a designer or admin of `council` only."""
+    principal.require(council, "designer", "admin")
+    return await asyncio.to_thread(call, platform_of(request), *args, **kwargs)
+
+
+def _council_id(session: Session, council: str) -> int:
+    council_row = forms_store.council_by_slug(session, council)
+    assert council_row.id is not None
+    return council_row.id
+
+
+def _versions(
+    platform: Platform, principal: Principal, slug: str, *numbers: int
+) -> list[FormVersion]:
+    """The principal's council's versions of a form (DRAFT for the draft), read in one session."""
+    with platform.session() as session:
+        return [forms_store.version(session, principal.council_id, slug, n) for n in numbers]
+
+
+def _published(
+    slug: str, row: FormVersion | None, report: DefinitionReport, **extra: Any
+) -> dict[str, Any]:
+    """The answer to a publish: the new version, or ReportError when the checks refused it."""
+    if row is None:
+        raise ReportError(report)
+    return {"slug": slug, "version": row.version, **extra, **report_body(report)}
 
 
 def _save_draft(
@@ -98,14 +137,13 @@ async def save_draft(
 
 def _form(platform: Platform, council: str, slug: str) -> dict[str, Any]:
     with platform.session() as session:
-        council_row = forms_store.council_by_slug(session, council)
-        assert council_row.id is not None
+        council_id = _council_id(session, council)
         rows = session.exec(
             select(FormVersion)
-            .where(FormVersion.council_id == council_row.id, FormVersion.slug == slug)
+            .where(FormVersion.council_id == council_id, FormVersion.slug == slug)
             .order_by(col(FormVersion.version))
         ).all()
-        changes = forms_store.history(session, council_row.id, slug)
+        changes = forms_store.history(session, council_id, slug)
     if not rows:
         raise NotFound(f"There is no form {slug!r}")
     draft = next((r for r in rows if r.version == DRAFT), None)
@@ -136,8 +174,7 @@ async def read_form(
     request: Request[Any, Any, Any],
     principal: NamedDependency[Principal],
 ) -> dict[str, Any]:
-    principal.require(council, "designer", "admin")
-    return await asyncio.to_thread(_form, platform_of(request), council, slug)
+    return await _as_designer(request, principal, council, _form, council, slug)
 
 
 def _publish(platform: Platform, principal: Principal, slug: str) -> dict[str, Any]:
@@ -146,9 +183,7 @@ def _publish(platform: Platform, principal: Principal, slug: str) -> dict[str, A
         row, report = forms_store.publish(
             session, principal.council_id, draft.definition, actor=principal.actor
         )
-        if row is None:
-            raise ReportError(report)
-        return {"slug": slug, "version": row.version, **report_body(report)}
+        return _published(slug, row, report)
 
 
 @post("/councils/{council:str}/forms/{slug:str}/publish", status_code=201)
@@ -159,8 +194,7 @@ async def publish(
     principal: NamedDependency[Principal],
 ) -> dict[str, Any]:
     """Lint the draft and run its tests; publish it as a new version, or 422 with every problem."""
-    principal.require(council, "designer", "admin")
-    return await asyncio.to_thread(_publish, platform_of(request), principal, slug)
+    return await _as_designer(request, principal, council, _publish, principal, slug)
 
 
 def _republish(platform: Platform, principal: Principal, slug: str, number: int) -> dict[str, Any]:
@@ -168,9 +202,7 @@ def _republish(platform: Platform, principal: Principal, slug: str, number: int)
         row, report = forms_store.republish(
             session, principal.council_id, slug, number, actor=principal.actor
         )
-        if row is None:
-            raise ReportError(report)
-        return {"slug": slug, "version": row.version, "republished": number, **report_body(report)}
+        return _published(slug, row, report, republished=number)
 
 
 @post("/councils/{council:str}/forms/{slug:str}/versions/{number:int}/republish", status_code=201)
@@ -182,13 +214,11 @@ async def republish(
     principal: NamedDependency[Principal],
 ) -> dict[str, Any]:
     """Make an older version the newest (a new version with its definition, checked again)."""
-    principal.require(council, "designer", "admin")
-    return await asyncio.to_thread(_republish, platform_of(request), principal, slug, number)
+    return await _as_designer(request, principal, council, _republish, principal, slug, number)
 
 
 def _check(platform: Platform, principal: Principal, slug: str) -> dict[str, Any]:
-    with platform.session() as session:
-        draft = forms_store.version(session, principal.council_id, slug, DRAFT)
+    (draft,) = _versions(platform, principal, slug, DRAFT)
     return report_body(check_definition(draft.definition))
 
 
@@ -200,14 +230,11 @@ async def check(
     principal: NamedDependency[Principal],
 ) -> dict[str, Any]:
     """Lint the draft and run its tests without publishing."""
-    principal.require(council, "designer", "admin")
-    return await asyncio.to_thread(_check, platform_of(request), principal, slug)
+    return await _as_designer(request, principal, council, _check, principal, slug)
 
 
 def _diff(platform: Platform, principal: Principal, slug: str, old: int, new: int) -> list[str]:
-    with platform.session() as session:
-        before = forms_store.version(session, principal.council_id, slug, old)
-        after = forms_store.version(session, principal.council_id, slug, new)
+    before, after = _versions(platform, principal, slug, old, new)
     name = {DRAFT: "draft"}
     return definition_diff(
         before.definition,
@@ -227,8 +254,7 @@ async def diff(
     new: FromQuery[int] = DRAFT,
 ) -> dict[str, Any]:
     """The unified diff between two versions (0 is the draft): `?old=1&new=2`."""
-    principal.require(council, "designer", "admin")
-    lines = await asyncio.to_thread(_diff, platform_of(request), principal, slug, old, new)
+    lines = await _as_designer(request, principal, council, _diff, principal, slug, old, new)
     return {"slug": slug, "old": old, "new": new, "diff": lines}
 
 
@@ -236,12 +262,11 @@ def _quote(
     platform: Platform, council: str, slug: str, answers: Any, *, draft: bool = False
 ) -> dict[str, Any]:
     with platform.session() as session:
-        council_row = forms_store.council_by_slug(session, council)
-        assert council_row.id is not None
+        council_id = _council_id(session, council)
         if draft:
-            row = forms_store.version(session, council_row.id, slug, DRAFT)
+            row = forms_store.version(session, council_id, slug, DRAFT)
         else:
-            row = forms_store.latest_published(session, council_row.id, slug)
+            row = forms_store.latest_published(session, council_id, slug)
         form = forms_store.compiled(row)
     quote = form.quote(answers if isinstance(answers, dict) else {})
     return {
@@ -277,9 +302,8 @@ async def quote_draft(
     principal: NamedDependency[Principal],
 ) -> dict[str, Any]:
     """The quote of the draft, as the studio's preview and fee panel show it (nothing is made)."""
-    principal.require(council, "designer", "admin")
-    return await asyncio.to_thread(
-        _quote, platform_of(request), council, slug, data.answers, draft=True
+    return await _as_designer(
+        request, principal, council, _quote, council, slug, data.answers, draft=True
     )
 
 

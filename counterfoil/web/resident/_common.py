@@ -62,6 +62,8 @@ class FormSite:
     journey_key: str  # the journey's entry in the session
     # Extra template context: the preview's page frame (its banner) and what that frame needs.
     frame: Mapping[str, Any] = field(default_factory=dict)
+    # A preview takes no payment, so its last button must not say "pay".
+    takes_payment: bool = True
 
     def url(self, page: str | None = None) -> str:
         return self.base_url + (page or "")

@@ -91,7 +91,7 @@ def show_check_answers(request: AnyRequest, site: FormSite) -> Template | Redire
         change_base=site.url(),
         fees=fee_lines(quote),
         total=format_pence(total) if total else None,
-        button="Submit and pay" if total > 0 else "Submit",
+        button="Submit and pay" if total > 0 and site.takes_payment else "Submit",
         back_url=_last_page_url(site, journey.answers),
         action=site.url(CHECK_ANSWERS),
     )

@@ -100,8 +100,9 @@ async def sign_in_submit(
     councils = await anyio.to_thread.run_sync(_councils, request)
     return Template(
         "studio/sign_in.html",
+        # not "council": base.html reads that as the council whose header and brand it shows
         context={"councils": councils, "next": target, "errors": errors, "email": email,
-                 "council": council},
+                 "chosen_council": council},
         status_code=400,
     )  # fmt: skip
 

@@ -66,6 +66,7 @@ async def _preview(request: AnyRequest, staff: StaffMember, slug: str) -> FormSi
         base_url=form_path(slug, "preview/"),
         journey_key=f"studio-preview/{staff.council_slug}/{slug}",
         frame={"layout": "studio/preview/frame.html", "staff": staff, "form_url": form_path(slug)},
+        takes_payment=False,
     )
     if site.journey(request) is None:
         _pin(request, site, revision)

@@ -208,8 +208,7 @@ async def edit_test_page(
 ) -> Template:
     definition, revision = await in_thread(request, read_draft, staff, slug)
     test = _test(definition, index)
-    values = {"name": str(test.get("name", "")), "revision": str(revision)}
-    values.update(expectation_fields(test.get("expect") or {}, fee_line_choices(definition)))
+    values = _stored_values(test, definition, str(revision))
     return _edit_form(staff, slug, index, definition, values)
 
 
@@ -256,8 +255,7 @@ async def delete_test(
     try:
         await in_thread(request, change_draft, staff, slug, _revision(data), change)
     except forms_store.DraftConflict as exc:
-        values = {"name": str(test.get("name", "")), "revision": data.get("revision", "")}
-        values.update(expectation_fields(test.get("expect") or {}, fee_line_choices(definition)))
+        values = _stored_values(test, definition, data.get("revision", ""))
         return _edit_form(staff, slug, index, definition, values, exc)
     return Redirect(form_path(slug, "tests?done=deleted"), status_code=303)
 
@@ -284,6 +282,15 @@ def _test(definition: Mapping[str, Any], index: int) -> dict[str, Any]:
     if not 0 <= index < len(tests):
         raise NotFound(f"There is no test {index}")
     return dict(tests[index])
+
+
+def _stored_values(
+    test: Mapping[str, Any], definition: Mapping[str, Any], revision: str
+) -> dict[str, str]:
+    """The edit form's fields as the test stands, to be saved onto `revision`."""
+    values = {"name": str(test.get("name", "")), "revision": revision}
+    values.update(expectation_fields(test.get("expect") or {}, fee_line_choices(definition)))
+    return values
 
 
 def _revision(data: Mapping[str, str]) -> int:

@@ -119,13 +119,7 @@ async def roles_submit(
 ) -> Response[Any]:
     require(staff, "admin")
     roles = _values(data, "roles")
-    return await _apply(
-        request,
-        staff,
-        email,
-        "roles",
-        partial(change_roles, platform_of(request), staff.council_slug, email, roles, staff.email),
-    )
+    return await _apply(request, staff, email, "roles", change_roles, roles)
 
 
 @post("/{email:str}/disable")
@@ -133,13 +127,7 @@ async def disable_submit(
     request: Request[Any, Any, Any], staff: NamedDependency[StaffMember], email: FromPath[str]
 ) -> Response[Any]:
     require(staff, "admin")
-    return await _apply(
-        request,
-        staff,
-        email,
-        "disabled",
-        partial(disable_staff, platform_of(request), staff.council_slug, email, staff.email),
-    )
+    return await _apply(request, staff, email, "disabled", disable_staff)
 
 
 @post("/{email:str}/enable")
@@ -147,13 +135,7 @@ async def enable_submit(
     request: Request[Any, Any, Any], staff: NamedDependency[StaffMember], email: FromPath[str]
 ) -> Response[Any]:
     require(staff, "admin")
-    return await _apply(
-        request,
-        staff,
-        email,
-        "enabled",
-        partial(enable_staff, platform_of(request), staff.council_slug, email, staff.email),
-    )
+    return await _apply(request, staff, email, "enabled", enable_staff)
 
 
 @post("/{email:str}/unlock")
@@ -161,13 +143,7 @@ async def unlock_submit(
     request: Request[Any, Any, Any], staff: NamedDependency[StaffMember], email: FromPath[str]
 ) -> Response[Any]:
     require(staff, "admin")
-    return await _apply(
-        request,
-        staff,
-        email,
-        "unlocked",
-        partial(unlock_staff, platform_of(request), staff.council_slug, email, staff.email),
-    )
+    return await _apply(request, staff, email, "unlocked", unlock_staff)
 
 
 @post("/{email:str}/reset-password", status_code=200)
@@ -186,12 +162,14 @@ async def _apply(
     staff: StaffMember,
     email: str,
     done: str,
-    change: Callable[[], StaffAccount],
+    change: Callable[..., StaffAccount],
+    *args: Any,
 ) -> Response[Any]:
-    """Make a change, then back to the person's page (post/redirect/get), or that page with the
-    reason it was refused."""
+    """Make a change, `change(platform, council, email, *args, actor)`, then back to the person's
+    page (post/redirect/get), or that page with the reason it was refused."""
+    call = partial(change, platform_of(request), staff.council_slug, email, *args, staff.email)
     try:
-        await anyio.to_thread.run_sync(change)
+        await anyio.to_thread.run_sync(call)
     except (InvalidRequest, Conflict) as exc:
         error_list, errors = _error_list(exc)
         return await _render_user(

@@ -4,7 +4,7 @@ the editor loaded, so a save made on top of someone else's is refused, never sil
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any
@@ -130,13 +130,15 @@ def conflict_message(row: FormVersion) -> str:
 
 
 async def save_edit(
-    request: AnyRequest, staff: StaffMember, slug: str, revision: int, edit: Edit
+    request: AnyRequest, staff: StaffMember, slug: str, form: Mapping[str, str], edit: Edit
 ) -> Outcome:
+    """Apply `edit` to the draft at the revision named by the posted `form`'s hidden field."""
     can_edit(staff)
+    revision = _posted_revision(form)
     return await anyio.to_thread.run_sync(_save, request, staff, slug, revision, edit)
 
 
-def revision_of(form: dict[str, str]) -> int:
+def _posted_revision(form: Mapping[str, str]) -> int:
     value = form.get("revision", "")
     return int(value) if value.isdigit() else -1
 

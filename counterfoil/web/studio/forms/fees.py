@@ -45,7 +45,6 @@ from counterfoil.web.studio.forms._drafts import (
     editor,
     move,
     open_draft,
-    revision_of,
     save_edit,
 )
 
@@ -299,6 +298,11 @@ async def line_page(
     return _editor(staff, draft, line_id, line_values(line))
 
 
+def _back_to_fees(slug: str) -> Redirect:
+    """After a saved change to a line: the fees page, with its "saved" banner."""
+    return Redirect(f"/studio/forms/{slug}/fees?saved=1", status_code=303)
+
+
 async def _save_line(
     request: Request[Any, Any, Any],
     staff: StaffMember,
@@ -306,9 +310,9 @@ async def _save_line(
     line_id: str | None,
     data: dict[str, str],
 ) -> Template | Redirect:
-    outcome = await save_edit(request, staff, slug, revision_of(data), _apply_line(data, line_id))
+    outcome = await save_edit(request, staff, slug, data, _apply_line(data, line_id))
     if outcome.saved:
-        return Redirect(f"/studio/forms/{slug}/fees?saved=1", status_code=303)
+        return _back_to_fees(slug)
     values = posted_values(CONDITION, data)
     return _editor(staff, outcome.draft, line_id, values, outcome=outcome)
 
@@ -354,9 +358,9 @@ def _change_line(line_id: str, direction: str | None) -> Edit:
 async def _after_change(
     request: Request[Any, Any, Any], staff: StaffMember, slug: str, data: dict[str, str], edit: Edit
 ) -> Template | Redirect:
-    outcome = await save_edit(request, staff, slug, revision_of(data), edit)
+    outcome = await save_edit(request, staff, slug, data, edit)
     if outcome.saved:
-        return Redirect(f"/studio/forms/{slug}/fees?saved=1", status_code=303)
+        return _back_to_fees(slug)
     return _fees(staff, outcome.draft, outcome)
 
 

@@ -28,7 +28,6 @@ from counterfoil.web.studio.forms._drafts import (
     departments,
     editor,
     open_draft,
-    revision_of,
     save_edit,
     saved_at,
 )
@@ -211,7 +210,7 @@ async def overview_after(
     anchor: str,
 ) -> Template | Redirect:
     """After a button on the overview (add, move, delete): back to it, or to its message."""
-    outcome = await save_edit(request, staff, slug, revision_of(data), edit)
+    outcome = await save_edit(request, staff, slug, data, edit)
     if outcome.saved:
         return Redirect(f"/studio/forms/{slug}?saved=1#{anchor}", status_code=303)
     return overview_template(staff, outcome.draft, outcome=outcome, values=data)

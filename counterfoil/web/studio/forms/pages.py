@@ -26,7 +26,6 @@ from counterfoil.web.studio.forms._drafts import (
     editor,
     move,
     open_draft,
-    revision_of,
     save_edit,
 )
 from counterfoil.web.studio.forms._question_form import remove_question
@@ -65,7 +64,7 @@ async def add_page(
         added.append(page_id)
         return {}
 
-    outcome = await save_edit(request, staff, slug, revision_of(data), edit)
+    outcome = await save_edit(request, staff, slug, data, edit)
     if outcome.saved:
         return Redirect(f"/studio/forms/{slug}/pages/{added[0]}", status_code=303)
     return overview_template(staff, outcome.draft, outcome=outcome, values=data)
@@ -126,7 +125,7 @@ async def save_page(
             page[WHEN] = rule
         return {}
 
-    outcome = await save_edit(request, staff, slug, revision_of(data), edit)
+    outcome = await save_edit(request, staff, slug, data, edit)
     if outcome.saved:
         return _done(slug, page_id)
     context = _page_editor(outcome.draft, page_id, posted_values(WHEN, data))

@@ -19,7 +19,6 @@ from counterfoil.web.studio.forms._drafts import (
     editor,
     move,
     open_draft,
-    revision_of,
     save_edit,
 )
 from counterfoil.web.studio.forms._question_form import (
@@ -58,6 +57,13 @@ def _widget(widget: str | None, parent: str | None) -> str:
     if widget not in WIDGET_NAMES or (parent is not None and widget == "repeater"):
         raise NotFound("Choose a kind of question")
     return widget
+
+
+def _kind(
+    definition: dict[str, Any], parent: str | None, old_name: str | None, widget: str | None
+) -> str:
+    """The kind of the question being saved: a new one's as chosen, an existing one's as it is."""
+    return _widget(widget, parent) if old_name is None else widget_of(definition, parent, old_name)
 
 
 def _context(
@@ -118,31 +124,31 @@ async def _save(
     staff: StaffMember,
     slug: str,
     data: dict[str, str],
-    *,
-    parent: str | None,
-    old_name: str | None,
-    page_id: str | None,
-    widget: str | None,
     action: str,
+    *,
+    parent: str | None = None,
+    old_name: str | None = None,
+    page_id: str | None = None,
 ) -> Template | Redirect:
+    """Add a question (old_name None; its kind from the posted "widget") or change one."""
+    widget = data.get("widget")
+
     def edit(definition: dict[str, Any]) -> dict[str, str]:
         _check(definition, parent, old_name)
         if page_id is not None:
             page_index(definition, page_id)
-        kind = (
-            _widget(widget, parent) if old_name is None else widget_of(definition, parent, old_name)
-        )
+        kind = _kind(definition, parent, old_name, widget)
         return apply_question(
             definition, data, widget=kind, parent=parent, old_name=old_name, page_id=page_id
         )
 
-    outcome = await save_edit(request, staff, slug, revision_of(data), edit)
+    outcome = await save_edit(request, staff, slug, data, edit)
     definition = outcome.draft.definition
     if outcome.saved:
         name = old_name and (data.get("name", "").strip() or old_name)
         return _saved(slug, parent, name or _newest(definition, parent, page_id))
     _check(definition, parent, old_name)
-    kind = widget_of(definition, parent, old_name) if old_name else _widget(widget, parent)
+    kind = _kind(definition, parent, old_name, widget)
     return _render(
         staff, outcome.draft, parent, old_name, kind, action, values=data, outcome=outcome
     )
@@ -178,17 +184,7 @@ async def add_question(
     data: FormBody,
 ) -> Template | Redirect:
     action = f"/studio/forms/{slug}/pages/{page_id}/questions/new"
-    return await _save(
-        request,
-        staff,
-        slug,
-        data,
-        parent=None,
-        old_name=None,
-        page_id=page_id,
-        widget=data.get("widget"),
-        action=action,
-    )
+    return await _save(request, staff, slug, data, action, page_id=page_id)
 
 
 @get("/{slug:str}/questions/{parent:str}/items/new")
@@ -214,17 +210,7 @@ async def add_item_question(
     data: FormBody,
 ) -> Template | Redirect:
     action = f"/studio/forms/{slug}/questions/{parent}/items/new"
-    return await _save(
-        request,
-        staff,
-        slug,
-        data,
-        parent=parent,
-        old_name=None,
-        page_id=None,
-        widget=data.get("widget"),
-        action=action,
-    )
+    return await _save(request, staff, slug, data, action, parent=parent)
 
 
 @get("/{slug:str}/questions/{path:str}")
@@ -252,17 +238,8 @@ async def save_question(
     data: FormBody,
 ) -> Template | Redirect:
     parent, name = _split(path)
-    return await _save(
-        request,
-        staff,
-        slug,
-        data,
-        parent=parent,
-        old_name=name,
-        page_id=None,
-        widget=None,
-        action=f"/studio/forms/{slug}/questions/{path}",
-    )
+    action = f"/studio/forms/{slug}/questions/{path}"
+    return await _save(request, staff, slug, data, action, parent=parent, old_name=name)
 
 
 def _move_question(path: str, direction: str) -> Edit:

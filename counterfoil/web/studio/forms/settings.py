@@ -16,7 +16,6 @@ from counterfoil.web.studio.forms._drafts import (
     departments,
     editor,
     open_draft,
-    revision_of,
     save_edit,
 )
 
@@ -118,9 +117,7 @@ async def save_settings(
     data: FormBody,
 ) -> Template | Redirect:
     depts = await departments(request, staff)
-    outcome = await save_edit(
-        request, staff, slug, revision_of(data), _apply(data, {d.slug for d in depts})
-    )
+    outcome = await save_edit(request, staff, slug, data, _apply(data, {d.slug for d in depts}))
     if outcome.saved:
         return Redirect(f"/studio/forms/{slug}?saved=settings#settings", status_code=303)
     return editor(

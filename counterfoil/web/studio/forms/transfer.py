@@ -94,10 +94,7 @@ async def import_into(
         current.update(definition)
         return {}
 
-    revision = fields.get("revision", "")
-    outcome = await save_edit(
-        request, staff, slug, int(revision) if revision.isdigit() else -1, replace
-    )
+    outcome = await save_edit(request, staff, slug, fields, replace)
     if outcome.saved:
         return Redirect(f"/studio/forms/{slug}?saved=import", status_code=303)
     return _page(staff, outcome.draft, fields, outcome=outcome)
