@@ -16,6 +16,7 @@ from counterfoil.platform import Platform
 from counterfoil.platform.payments import default_registry
 from counterfoil.web.app import create_app
 from counterfoil.workflows.client import connect
+from counterfoil.workflows.distribution.client import ensure_schedules
 from counterfoil.workflows.worker import build_worker
 
 
@@ -43,6 +44,7 @@ class PlatformServer:
             if self._worker:
                 worker = build_worker(client, self.platform, gateways, http, executor)
                 await stack.enter_async_context(worker)
+                await ensure_schedules(client, self.platform)
             if self._web:
                 config = uvicorn.Config(
                     create_app(self.platform, temporal=client),

@@ -1,4 +1,5 @@
-"""The worker: runs SubmissionWorkflow and its activities on the configured task queue."""
+"""The worker: runs SubmissionWorkflow, DistributionWorkflow and their activities on the configured
+task queue."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from counterfoil.platform import Platform
 from counterfoil.platform.payments import GatewayRegistry
+from counterfoil.workflows.distribution.activities import DistributionActivities
+from counterfoil.workflows.distribution.workflows import DistributionWorkflow
 from counterfoil.workflows.submission.activities import SubmissionActivities
 from counterfoil.workflows.submission.workflows import SubmissionWorkflow
 
@@ -40,8 +43,8 @@ def build_worker(
     return Worker(
         client,
         task_queue=platform.settings.task_queue,
-        workflows=[SubmissionWorkflow],
-        activities=activities.all(),
+        workflows=[SubmissionWorkflow, DistributionWorkflow],
+        activities=activities.all() + DistributionActivities(platform).all(),
         activity_executor=executor,
         workflow_runner=SandboxedWorkflowRunner(
             restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)

@@ -3,7 +3,7 @@ a submission is in its life, these rows are what the rest of the platform reads.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint
@@ -242,3 +242,53 @@ class StaffSession(SQLModel, table=True):
     user_id: int = Field(foreign_key="staffuser.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
+
+
+class LedgerPosting(SQLModel, table=True):
+    """One fee line paid, or refunded (negative), as the council's ledger sees it (ledger.md).
+
+    The unique key makes posting idempotent: a retried activity finds its row and adds none."""
+
+    __table_args__ = (UniqueConstraint("reference", "line_id", "kind", "refund_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    council_id: int = Field(foreign_key="council.id", index=True)
+    reference: str = Field(max_length=32, index=True)
+    line_id: str = Field(max_length=63)
+    kind: str = Field(max_length=8)  # payment | refund
+    # "" for a payment; the refund's idempotency key for a refund ("BWC-7K4M-Q2XD-refund").
+    refund_id: str = Field(default="", max_length=200)
+    fund: str = Field(max_length=63)
+    vat_code: str = Field(max_length=8)
+    net: int
+    vat: int
+    gross: int
+    # The day in Europe/London whose batch carries this posting.
+    business_date: date = Field(index=True)
+    batch_id: str | None = Field(default=None, max_length=100, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class LedgerBatch(SQLModel, table=True):
+    """A council's distribution for one business date: written once, its bytes kept so that the
+    API can serve them without sharing the worker's disk."""
+
+    __table_args__ = (UniqueConstraint("council_id", "business_date"),)
+    id: int | None = Field(default=None, primary_key=True)
+    council_id: int = Field(foreign_key="council.id", index=True)
+    business_date: date
+    batch_id: str = Field(unique=True, max_length=100)
+    postings: int
+    content: str
+    sha256: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class LedgerSettings(SQLModel, table=True):
+    """A council's ledger configuration; a council without a row uses the defaults."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    council_id: int = Field(foreign_key="council.id", unique=True)
+    # VAT code -> rate in basis points ({"S": 2000, "Z": 0, "E": 0, "OS": 0}).
+    vat_rates: dict[str, Any] | None = _json()
+    # [{"header": "Cost centre", "field": "fund"}, ...]; see counterfoil.platform.ledger.csv_file.
+    columns: list[dict[str, Any]] | None = _json()

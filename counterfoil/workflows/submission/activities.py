@@ -27,6 +27,7 @@ from counterfoil.platform.db.models import (
     Submission,
 )
 from counterfoil.platform.departments import DeliveryFailed, deliver_submission
+from counterfoil.platform.ledger import post_full_refund, post_payment
 from counterfoil.platform.notifications import queue_email, send_email
 from counterfoil.platform.payments import GatewayRegistry, PaymentRejected, PaymentState
 from counterfoil.platform.submissions import submission_for
@@ -135,14 +136,15 @@ class SubmissionActivities:
         payment = await asyncio.to_thread(self._paid_payment, reference)
         gateway = self._gateways.get(payment.provider)
         status = await gateway.get(payment.provider_id)
-        if status.refundable == 0:  # refunded by an earlier try of this activity
-            return
-        await gateway.refund(
-            payment.provider_id,
-            amount=status.refundable,
-            expected_refundable=status.refundable,
-            idempotency_key=f"{reference}-refund",
-        )
+        if status.refundable > 0:  # else refunded by an earlier try of this activity
+            await gateway.refund(
+                payment.provider_id,
+                amount=status.refundable,
+                expected_refundable=status.refundable,
+                idempotency_key=f"{reference}-refund",
+            )
+        # posted after the provider refunded, and on every retry, keyed by the refund's own key
+        await asyncio.to_thread(self._post_refund, reference, f"{reference}-refund")
 
     @activity.defn(name="submission.deliver")
     async def deliver(self, reference: str) -> None:
@@ -198,6 +200,8 @@ class SubmissionActivities:
                 )
             if change.status in ("paid", "payment_failed", "expired", "cancelled"):
                 self._finish_payments(session, submission)
+            if change.status == "paid":  # in the same transaction: paid means posted
+                post_payment(session, submission, datetime.now(UTC))
 
     # -- database helpers (run in threads) --------------------------------------------------------
 
@@ -244,6 +248,12 @@ class SubmissionActivities:
             if payment is None:
                 raise ApplicationError(f"no payment {provider_id}", non_retryable=True)
             return payment
+
+    def _post_refund(self, reference: str, refund_id: str) -> None:
+        with self._platform.session() as session:
+            post_full_refund(
+                session, submission_for(session, reference), refund_id, datetime.now(UTC)
+            )
 
     def _paid_payment(self, reference: str) -> Payment:
         with self._platform.session() as session:

@@ -1,0 +1,1 @@
+"""DistributionWorkflow: a council's daily ledger batch, scheduled and by hand."""
