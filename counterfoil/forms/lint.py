@@ -3,8 +3,9 @@
 Checks (form-definition.md, plus what a designer trips over): page ids unique; every field pointer
 names a property; every top-level property on exactly one page; no always-required field on a
 conditional page; `ui` keys that point somewhere and widgets that suit their field; options that
-match the enum; rules with known operators, a bounded depth and variables that a field provides
-(a page's condition may read only the pages before it; a fee line only the lines before it);
+match the enum; reference masks that can be checked, on text fields; rules with known operators,
+a bounded depth and variables that a field provides (a page's condition may read only the pages
+before it; a fee line only the lines before it);
 patterns that cannot backtrack catastrophically; test expectations that name real things.
 """
 
@@ -23,7 +24,7 @@ from counterfoil.forms.pointers import (
     schema_type,
 )
 from counterfoil.forms.widgets import WIDGET_TYPES, infer_widget
-from counterfoil.rules import Problem, check_rule
+from counterfoil.rules import Problem, check_rule, mask_problems
 
 MAX_PATTERN_LENGTH: Final = 500
 _COUNTED_REPEAT: Final = re.compile(r"\{\d+,")
@@ -82,6 +83,12 @@ def _ui_problems(definition: FormDefinition) -> Iterator[Problem]:
         widget = infer_widget(node, ui.widget)
         if schema_type(node) not in WIDGET_TYPES[widget]:
             yield Problem(f"{here}/widget", f"a {widget} cannot hold a {schema_type(node)} value")
+        if ui.reference is not None:
+            at = f"{here}/reference"
+            if schema_type(node) != "string":
+                yield Problem(at, f"a reference is typed text, but {key} is not a string")
+            for message in mask_problems(ui.reference.mask, ui.reference.check):
+                yield Problem(at, message)
         choices = _choices(node)
         if ui.options is not None:
             if choices is None:

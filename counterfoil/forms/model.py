@@ -16,6 +16,13 @@ from counterfoil.rules import FeeLine
 Rule = Any
 
 
+class ReferenceUi(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """A typed reference's mask and check digit algorithm (counterfoil.rules.references)."""
+
+    mask: str
+    check: str | None = None
+
+
 class UiField(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     """How one field (keyed by JSON Pointer into the answers) is presented to residents."""
 
@@ -26,6 +33,7 @@ class UiField(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     add_label: str | None = None
     autocomplete: str | None = None
     content: str | None = None
+    reference: ReferenceUi | None = None
     errors: dict[str, str] = msgspec.field(default_factory=dict)
 
 

@@ -3,7 +3,8 @@
 jsonschema-rs finds the errors; this module moves each one onto the field it is about, keeps the
 most useful message per field, orders them as the pages ask the questions, and words them in the
 GOV.UK style ("Enter postcode", "Number of items must be 10 or fewer") unless `ui[pointer].errors`
-overrides a keyword.
+overrides a keyword. Beyond JSON Schema it checks the `ui` reference masks (keyword `reference`) and
+refuses any answer that looks like a card number.
 """
 
 from __future__ import annotations
@@ -16,11 +17,18 @@ from typing import Any, Final
 import jsonschema_rs
 import msgspec
 
-from counterfoil.forms.model import FormDefinition
-from counterfoil.forms.pointers import escape_token, make_pointer, resolve_ref, ui_key
+from counterfoil.forms.model import FormDefinition, UiField
+from counterfoil.forms.pointers import (
+    escape_token,
+    make_pointer,
+    pointer_tokens,
+    resolve_ref,
+    ui_key,
+)
 from counterfoil.forms.widgets import infer_widget
+from counterfoil.rules import ReferenceMask, ReferenceMaskInvalid, looks_like_card_number
 
-__all__ = ["MESSAGES", "AnswerValidator", "FieldError"]
+__all__ = ["CARD_MESSAGE", "MESSAGES", "AnswerValidator", "FieldError"]
 
 
 class FieldError(msgspec.Struct, frozen=True):
@@ -72,14 +80,20 @@ MESSAGES: Final[Mapping[str, str]] = {
     "maxItems": "Select no more than {limit} options for {label}",
     "maxItems.repeater": "You can add up to {limit} {things}",
     "uniqueItems": "Remove answers to {label} that are the same as another",
+    "reference": "Enter {enter} in the correct format",
+    "reference.check": "Check {enter}: it is not right",
     "generic": "Check your answer for {label}",
 }
+
+# Any answer that looks like a card number; not overridable, so no form can soften it.
+CARD_MESSAGE: Final = "Do not enter card details here. You will pay on the next page"
 
 # Shown when the answers as a whole are not what the form expects (not an object, unknown keys).
 FORM_MESSAGE: Final = "There is a problem with your answers. Go back and check them"
 
 # Which message wins when one field has several problems (lower first); unlisted keywords come last.
 _PRIORITY: Final[Mapping[str, int]] = {
+    "card": -1,  # a card number is refused whatever else is wrong with it
     "required": 0,
     "type": 1,
     "enum": 2,
@@ -91,6 +105,8 @@ _PRIORITY: Final[Mapping[str, int]] = {
     "minLength": 5,
     "maxLength": 5,
     "format": 6,
+    "reference": 6,
+    "reference.check": 6,
     "pattern": 7,
     "minimum": 8,
     "maximum": 8,
@@ -111,6 +127,8 @@ _YES_NO_QUESTION: Final = re.compile(
     re.IGNORECASE,
 )
 _ADD_ANOTHER: Final = re.compile(r"^add another\s+(.+)$", re.IGNORECASE)
+_SAFE_FORMATS: Final = frozenset({"date", "time", "date-time", "email", "idn-email"})
+_SMALLEST_CARD: Final = 10**11  # 12 digits: a number below this cannot be a card number
 
 
 class _Field(msgspec.Struct, frozen=True):
@@ -128,31 +146,66 @@ class AnswerValidator:
 
     def __init__(self, definition: FormDefinition) -> None:
         self._definition = definition
-        self._validator = jsonschema_rs.validator_for(definition.schema, validate_formats=True)
         self._root: dict[str, Any] = definition.schema
         self._fields: dict[str, _Field] = {}
         self._positions: dict[str, int] = {}
         for position, pointer in enumerate(f for page in definition.pages for f in page.fields):
             self._positions.setdefault(pointer, position)
         self._walk(self._root, "", 0)
+        self._references: list[tuple[list[str], ReferenceMask]] = []
+        for key, ui in definition.ui.items():
+            if ui.reference is not None:
+                try:
+                    mask = ReferenceMask(ui.reference.mask, ui.reference.check)
+                except ReferenceMaskInvalid:
+                    continue  # the linter refuses it before a publish; a draft still validates
+                self._references.append((pointer_tokens(key), mask))
+        # A phone number with its country code can be 12 digits and pass Luhn by chance (1 in 10):
+        # questions that ask for a phone number are not checked for card numbers.
+        self._phones = frozenset(
+            name
+            for name in self._root.get("properties") or {}
+            if _asks_for_phone(definition.ui_for(make_pointer([name])))
+        )
+        card_fields = _card_fields(self._root)
+        if card_fields is not None:
+            card_fields = tuple(n for n in card_fields if n not in self._phones)
+        # Validation runs thousands of times a second, so a Python pass over every answer would
+        # cost more than the validation itself. Top-level text fields get a guard in the compiled
+        # schema instead, refusing anything card-shaped (12-19 digits with spaces or hyphens):
+        # answers it passes need no Python at all. Its own errors are dropped: on that slow path
+        # the exact check (Luhn) walks every answer in Python.
+        guarded = tuple(n for n in card_fields or () if _is_text(self._root, n))
+        self._validator = jsonschema_rs.validator_for(
+            _with_card_guard(self._root, guarded), validate_formats=True
+        )
+        # What valid answers still need from Python; None: every answer (unnamed keys allowed).
+        self._card_fields = (
+            None if card_fields is None else tuple(n for n in card_fields if n not in guarded)
+        )
+        self._nothing_more = self._card_fields == () and not self._references
 
     def is_valid(self, answers: dict[str, Any]) -> bool:
-        try:
-            return bool(self._validator.is_valid(answers))
-        except (ValueError, TypeError, OverflowError):
-            return False
+        return not self.errors(answers)
 
     def errors(self, answers: dict[str, Any]) -> list[FieldError]:
         """Every problem at once, one per field, in the order the pages ask the questions."""
-        if self.is_valid(answers):
-            return []
-        try:
-            found = list(self._validator.iter_errors(answers))
-        except (ValueError, TypeError, OverflowError):
-            return [FieldError(pointer="", message=FORM_MESSAGE)]
+        if self._schema_valid(answers):
+            if self._nothing_more:
+                return []
+            own = self._own_problems(answers, schema_valid=True)
+            if not own:
+                return []
+            found: list[Any] = []
+        else:
+            try:
+                found = [e for e in self._validator.iter_errors(answers) if not _is_card_guard(e)]
+            except (ValueError, TypeError, OverflowError):
+                return [FieldError(pointer="", message=FORM_MESSAGE)]
+            own = self._own_problems(answers, schema_valid=False)
         best: dict[str, tuple[int, Any, list[str | int], str]] = {}
-        for error in found:
-            path, keyword = self._locate(error)
+        located = [(*self._locate(error), error) for error in found]
+        for path, keyword, error in [*located, *((path, kw, None) for path, kw in own)]:
             pointer = make_pointer(path)
             rank = _PRIORITY.get(keyword, _LAST)
             held = best.get(pointer)
@@ -163,6 +216,47 @@ class AnswerValidator:
             FieldError(pointer=pointer, message=self._message(path, keyword, error))
             for pointer, (_, error, path, keyword) in ordered
         ]
+
+    def _schema_valid(self, answers: dict[str, Any]) -> bool:
+        try:
+            return bool(self._validator.is_valid(answers))
+        except (ValueError, TypeError, OverflowError):
+            return False
+
+    def _own_problems(
+        self, answers: Any, *, schema_valid: bool
+    ) -> list[tuple[list[str | int], str]]:
+        """Card numbers anywhere, and reference masks: (path, "card" | "reference" | ...)."""
+        found: list[tuple[list[str | int], str]] = []
+        if type(answers) is not dict and not isinstance(answers, Mapping):
+            return found  # the schema's error already says the answers are unusable
+        fields = self._card_fields if schema_valid else None
+        if fields is None:
+            _find_cards(answers, [], found)
+            found = [
+                (path, kind) for path, kind in found if not path or path[0] not in self._phones
+            ]
+        else:
+            # Valid answers: only the unguarded fields whose schema lets a card number through.
+            for name in fields:
+                value: Any = answers.get(name)
+                kind = type(value)
+                if kind is str:
+                    if len(value) >= 12 and looks_like_card_number(value):
+                        found.append(([name], "card"))
+                elif kind is int:
+                    if value >= _SMALLEST_CARD and looks_like_card_number(value):
+                        found.append(([name], "card"))
+                elif kind is dict or kind is list:
+                    _find_cards(value, [name], found)
+        for tokens, mask in self._references:
+            for path, text in _values_at(answers, tokens, []):
+                result = mask.check(text)
+                if not result.ok:
+                    found.append(
+                        (path, "reference.check" if result.problem == "check" else "reference")
+                    )
+        return found
 
     # -- building the field table
 
@@ -204,6 +298,9 @@ class AnswerValidator:
     def _message(self, path: list[str | int], keyword: str, error: Any) -> str:
         if not path:
             return FORM_MESSAGE
+        if keyword == "card":
+            prefix = self._item_prefix(path)
+            return f"{prefix}: {CARD_MESSAGE}" if prefix else CARD_MESSAGE
         field = self._fields.get(ui_key(path))
         last = path[-1]
         if isinstance(last, int):
@@ -230,6 +327,9 @@ class AnswerValidator:
         return f"{prefix}: {text}" if prefix else text
 
     def _wording(self, field: _Field, keyword: str, error: Any) -> str:
+        if error is None:  # a reference mask's problem: one override keyword for both messages
+            override = field.overrides.get("reference")
+            return override or MESSAGES[keyword].format_map(field.words)
         kind = field.kind
         limit = _limit(error)
         if (
@@ -294,6 +394,149 @@ class AnswerValidator:
             if parent is not None and parent.kind == "checkboxes":
                 return path[:-1], str(kind.name)
         return path, str(kind.name)
+
+
+# -- card numbers and references in the answers
+
+
+def _find_cards(node: Any, path: list[str | int], found: list[tuple[list[str | int], str]]) -> None:
+    """Every string or integer under `node` that looks like a card number."""
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            _find_cards(value, [*path, key], found)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            _find_cards(value, [*path, i], found)
+    elif looks_like_card_number(node):
+        found.append((path, "card"))
+
+
+def _values_at(
+    node: Any, tokens: list[str], path: list[str | int]
+) -> list[tuple[list[str | int], str]]:
+    """The non-blank strings at a `ui` key (array indices left out), each with its path."""
+    if isinstance(node, list):
+        return [hit for i, item in enumerate(node) for hit in _values_at(item, tokens, [*path, i])]
+    if not tokens:
+        # Blank is "not answered": `required` says so, not the mask.
+        return [(path, node)] if isinstance(node, str) and node.strip() else []
+    if isinstance(node, Mapping) and tokens[0] in node:
+        return _values_at(node[tokens[0]], tokens[1:], [*path, tokens[0]])
+    return []
+
+
+# The shape the guard refuses: it matches every value looks_like_card_number accepts, and more.
+_CARD_SHAPE: Final = {"pattern": "^[ -]*(?:[0-9][ -]*){12,19}$"}
+
+
+def _with_card_guard(schema: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """A copy of the schema whose named top-level properties refuse card-shaped text."""
+    if not names:
+        return schema
+    properties = dict(schema["properties"])
+    for name in names:
+        child = properties[name]
+        # `not` gives no annotations, so unevaluatedProperties and the like see no change.
+        properties[name] = {**child, "allOf": [*child.get("allOf", []), {"not": _CARD_SHAPE}]}
+    return {**schema, "properties": properties}
+
+
+def _is_card_guard(error: Any) -> bool:
+    kind = error.kind
+    return str(kind.name) == "not" and getattr(kind, "schema", None) == _CARD_SHAPE
+
+
+def _is_text(root: dict[str, Any], name: str) -> bool:
+    """Whether every valid answer to top-level `name` is a string (so the guard sees it)."""
+    child = root["properties"][name]
+    if not isinstance(child, dict) or not isinstance(child.get("allOf", []), list):
+        return False
+    return resolve_ref(root, child).get("type") == "string"
+
+
+def _asks_for_phone(ui: UiField) -> bool:
+    return ui.widget == "phone" or (ui.autocomplete or "").startswith("tel")
+
+
+def _card_fields(root: dict[str, Any]) -> tuple[str, ...] | None:
+    """The top-level properties whose valid answers may hold a card number; None when any key
+    may (the schema allows keys it does not name)."""
+    if root.get("additionalProperties") is not False or "patternProperties" in root:
+        return None
+    properties = root.get("properties")
+    if not isinstance(properties, Mapping):
+        return None
+    return tuple(name for name, child in properties.items() if _may_hold_card(root, child, 0))
+
+
+def _may_hold_card(root: Mapping[str, Any], node: Any, depth: int) -> bool:
+    """False only when every value the schema accepts provably cannot hold a card number.
+
+    Keywords are conjunctive, so one that rules cards out is enough; anything not understood
+    (no `type`, `prefixItems`, open objects, deep nesting) answers True and is checked.
+    """
+    if node is False:
+        return False
+    if not isinstance(node, dict) or depth > _MAX_DEPTH:
+        return True
+    schema = resolve_ref(root, node)
+    for key in ("enum", "const"):
+        if key in schema:
+            values = (
+                schema[key] if key == "enum" and isinstance(schema[key], list) else [schema[key]]
+            )
+            found: list[tuple[list[str | int], str]] = []
+            _find_cards(values, [], found)
+            return bool(found)
+    for key in ("anyOf", "oneOf"):
+        branches = schema.get(key)
+        if isinstance(branches, list) and not any(
+            _may_hold_card(root, b, depth + 1) for b in branches
+        ):
+            return False
+    branches = schema.get("allOf")
+    if isinstance(branches, list) and not all(_may_hold_card(root, b, depth + 1) for b in branches):
+        return False
+    types = schema.get("type")
+    if isinstance(types, str):
+        types = [types]
+    if not isinstance(types, list):
+        return True
+    return any(_type_may_hold_card(root, schema, t, depth) for t in types)
+
+
+def _type_may_hold_card(
+    root: Mapping[str, Any], schema: dict[str, Any], kind: Any, depth: int
+) -> bool:
+    if kind in ("boolean", "null"):
+        return False
+    if kind == "string":
+        max_length = schema.get("maxLength")
+        short = isinstance(max_length, int) and max_length < 12
+        return not (short or schema.get("format") in _SAFE_FORMATS)
+    if kind in ("integer", "number"):
+        maximum: Any = schema.get("maximum")
+        below: Any = schema.get("exclusiveMaximum")
+        return not (
+            (_is_number(maximum) and maximum < _SMALLEST_CARD)
+            or (_is_number(below) and below <= _SMALLEST_CARD)
+        )
+    if kind == "array":
+        items = schema.get("items")
+        return "prefixItems" in schema or items is None or _may_hold_card(root, items, depth + 1)
+    if kind == "object":
+        properties = schema.get("properties", {})
+        return (
+            schema.get("additionalProperties") is not False
+            or "patternProperties" in schema
+            or not isinstance(properties, Mapping)
+            or any(_may_hold_card(root, child, depth + 1) for child in properties.values())
+        )
+    return True
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 # -- mapping jsonschema-rs errors to fields

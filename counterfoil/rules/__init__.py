@@ -1,4 +1,4 @@
-"""Pure rules: JSON Logic evaluation and checking, fee lines, money. No I/O."""
+"""Pure rules: JSON Logic evaluation and checking, fee lines, money, typed references. No I/O."""
 
 from counterfoil.rules.errors import (
     FeeError,
@@ -18,8 +18,20 @@ from counterfoil.rules.logic import (
     is_truthy,
 )
 from counterfoil.rules.money import format_pence, round_half_up
+from counterfoil.rules.references import (
+    CHECK_ALGORITHMS,
+    ReferenceMask,
+    ReferenceMaskInvalid,
+    ReferenceResult,
+    check_reference,
+    looks_like_card_number,
+    luhn_check_digit,
+    mask_problems,
+    mod11_check_digit,
+)
 
 __all__ = [
+    "CHECK_ALGORITHMS",
     "MAX_DEPTH",
     "STANDARD_OPERATORS",
     "CompiledRule",
@@ -29,13 +41,21 @@ __all__ = [
     "FeeSchedule",
     "Problem",
     "QuotedLine",
+    "ReferenceMask",
+    "ReferenceMaskInvalid",
+    "ReferenceResult",
     "RuleEvaluationError",
     "RuleInvalid",
     "RulesError",
     "VariableCheck",
+    "check_reference",
     "check_rule",
     "evaluate_rule",
     "format_pence",
     "is_truthy",
+    "looks_like_card_number",
+    "luhn_check_digit",
+    "mask_problems",
+    "mod11_check_digit",
     "round_half_up",
 ]
