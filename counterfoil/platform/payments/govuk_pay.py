@@ -108,6 +108,7 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 
 class GovUkPayGateway(PaymentGateway):
     id = "govuk_pay"
+    sends_callback_url = False
 
     def __init__(
         self,
@@ -146,9 +147,7 @@ class GovUkPayGateway(PaymentGateway):
         metadata: Mapping[str, str],
         idempotency_key: str,
     ) -> CreatedPayment:
-        # GOV.UK Pay has no per-payment callback URL (webhooks are set per service in its admin
-        # tool), so `callback_url` is not sent.
-        body = {
+        body: dict[str, Any] = {
             "amount": amount,
             "reference": reference,
             "description": description,
@@ -156,6 +155,10 @@ class GovUkPayGateway(PaymentGateway):
             "metadata": dict(metadata),
             "language": "en",
         }
+        # GOV.UK Pay has no per-payment callback URL (webhooks are set per service in its admin
+        # tool); a provider that takes one says so.
+        if self.sends_callback_url:
+            body["callback_url"] = callback_url
         response = await self._call(
             "POST", "/v1/payments", json=body, headers={"Idempotency-Key": idempotency_key}
         )
@@ -197,13 +200,7 @@ class GovUkPayGateway(PaymentGateway):
         return Refund(refund_id=refund.refund_id, amount=refund.amount, status=refund.status)
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
-        given = _header(headers, SIGNATURE_HEADER)
-        if not given:
-            raise WebhookRejected(f"no {SIGNATURE_HEADER} header")
-        expected = sign(self._webhook_secret, body)
-        # Bytes, because compare_digest refuses str with non-ASCII characters (a forger's choice).
-        if not hmac.compare_digest(expected.encode(), given.strip().lower().encode()):
-            raise WebhookRejected("signature does not match the body")
+        self._check_signature(headers, body)
         try:
             message = msgspec.json.decode(body, type=_WebhookMessage)
             payload: dict[str, Any] = msgspec.json.decode(body)
@@ -222,6 +219,15 @@ class GovUkPayGateway(PaymentGateway):
             failure_code=message.resource.state.code,
             payload=payload,
         )
+
+    def _check_signature(self, headers: Mapping[str, str], body: bytes) -> None:
+        given = _header(headers, SIGNATURE_HEADER)
+        if not given:
+            raise WebhookRejected(f"no {SIGNATURE_HEADER} header")
+        expected = sign(self._webhook_secret, body)
+        # Bytes, because compare_digest refuses str with non-ASCII characters (a forger's choice).
+        if not hmac.compare_digest(expected.encode(), given.strip().lower().encode()):
+            raise WebhookRejected("signature does not match the body")
 
     async def _call(
         self,
