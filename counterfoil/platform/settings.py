@@ -61,6 +61,8 @@ class Settings(BaseSettings):
         ]
     )
     delivery_timeout: timedelta = timedelta(seconds=10)
+    # A completed paid submission stays open this long for finance refunds.
+    refund_window: timedelta = timedelta(days=180)
     # Old department secrets keep verifying for this long after a rotation.
     secret_rotation_overlap: timedelta = timedelta(hours=24)
     # An Update waits this long for a worker before the API answers 503.

@@ -25,6 +25,7 @@ from counterfoil.platform.ledger.store import (
     distribute_day,
     ledger_path,
     post_full_refund,
+    post_partial_refund,
     post_payment,
     recorded_file,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "partial_refund",
     "payment_lines",
     "post_full_refund",
+    "post_partial_refund",
     "post_payment",
     "recorded_file",
     "render_csv",

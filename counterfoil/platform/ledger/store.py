@@ -28,6 +28,7 @@ from counterfoil.platform.ledger.postings import (
     Kind,
     PostingLine,
     full_reversal,
+    partial_refund,
     payment_lines,
 )
 from counterfoil.platform.ledger.vat import DEFAULT_VAT_RATES
@@ -67,6 +68,26 @@ def post_full_refund(session: Session, submission: Submission, refund_id: str, a
         return 0
     so_far = [PostingLine(p.line_id, p.fund, p.vat_code, p.net, p.vat, p.gross) for p in existing]
     return _add(session, submission, full_reversal(so_far), "refund", refund_id, at)
+
+
+def post_partial_refund(
+    session: Session, submission: Submission, refund_id: str, amount: int, at: datetime
+) -> int:
+    """Refund `amount` pence spread over what is left of each line, once per `refund_id`; the
+    refund that leaves nothing reverses every line exactly (no rounding left behind)."""
+    existing = _postings_of(session, submission.reference)
+    if any(p.kind == "refund" and p.refund_id == refund_id for p in existing):
+        return 0
+    so_far = [PostingLine(p.line_id, p.fund, p.vat_code, p.net, p.vat, p.gross) for p in existing]
+    left = [
+        PostingLine(r.line_id, r.fund, r.vat_code, -r.net, -r.vat, -r.gross)
+        for r in full_reversal(so_far)
+    ]
+    if amount == sum(r.gross for r in left):
+        lines = full_reversal(so_far)
+    else:
+        lines = partial_refund(left, amount, vat_rates(session, submission.council_id))
+    return _add(session, submission, lines, "refund", refund_id, at)
 
 
 def _postings_of(session: Session, reference: str) -> Sequence[LedgerPosting]:

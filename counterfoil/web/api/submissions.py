@@ -15,17 +15,18 @@ from temporalio.client import Client
 from counterfoil.platform import Platform
 from counterfoil.platform.auth import Principal
 from counterfoil.platform.db.models import Council, Delivery, DeliveryAttempt, Payment, Submission
-from counterfoil.platform.errors import Conflict, InvalidRequest, NotFound
+from counterfoil.platform.errors import Conflict, InvalidRequest, NotFound, PlatformError
 from counterfoil.platform.submissions import create_submission, submission_for
 from counterfoil.web.api.auth import AUTH, platform_of
 from counterfoil.workflows.submission.client import (
     cancel_submission,
     record_response,
+    refund_submission,
     retry_delivery,
     start_submission,
     submission_state,
 )
-from counterfoil.workflows.submission.types import DepartmentResponse
+from counterfoil.workflows.submission.types import DepartmentResponse, RefundRequest
 
 MAX_IDEMPOTENCY_KEY = 200
 
@@ -41,6 +42,18 @@ class NewSubmission(msgspec.Struct, forbid_unknown_fields=True):
 class Fulfilment(msgspec.Struct, forbid_unknown_fields=True):
     outcome: Literal["accepted", "completed", "rejected"]
     note: str = msgspec.field(default="")
+
+
+class RefundBody(msgspec.Struct, forbid_unknown_fields=True):
+    amount: int
+    reason: str
+    expected_refundable: int
+
+
+class RefundInvalid(PlatformError):
+    """A refund whose values are well typed but make no sense: 422."""
+
+    status = 422
 
 
 def _store(
@@ -209,9 +222,51 @@ async def retry(
     return {"reference": reference, "status": "delivering"}
 
 
+@post("/submissions/{reference:str}/refunds", status_code=201)
+async def refund(
+    reference: FromPath[str], request: Request[Any, Any, Any], principal: NamedDependency[Principal]
+) -> dict[str, Any]:
+    """Finance: refund part or the rest of a paid submission's fee (api.md)."""
+    platform = platform_of(request)
+    await asyncio.to_thread(_authorised, platform, reference, principal)
+    principal.require(principal.council_slug, "finance")
+    # decoded strictly here: money is never a string or a float that happens to convert
+    try:
+        data = msgspec.json.decode(await request.body(), type=RefundBody, strict=True)
+    except msgspec.ValidationError as exc:
+        raise InvalidRequest(f"The refund is not valid: {exc}") from exc
+    except msgspec.DecodeError as exc:
+        raise InvalidRequest(f"The request body is not valid JSON: {exc}") from exc
+    problems = []
+    if data.amount <= 0:
+        problems.append(("/amount", "The amount must be more than 0 pence"))
+    if data.expected_refundable <= 0:
+        problems.append(("/expected_refundable", "The refundable amount must be more than 0"))
+    if not data.reason.strip():
+        problems.append(("/reason", "Give a reason for the refund"))
+    if problems:
+        raise RefundInvalid("The refund cannot be made", problems)
+    result = await refund_submission(
+        temporal_of(request),
+        platform.settings,
+        reference,
+        RefundRequest(
+            amount=data.amount,
+            expected_refundable=data.expected_refundable,
+            reason=data.reason.strip(),
+        ),
+    )
+    return {
+        "reference": result.reference,
+        "refunded": result.refunded,
+        "refundable_remaining": result.refundable_remaining,
+        "status": result.status,
+    }
+
+
 submissions_router = Router(
     path="/api/v1",
-    route_handlers=[create, read, cancel, fulfil, retry],
+    route_handlers=[create, read, cancel, fulfil, retry, refund],
     dependencies=AUTH,
     tags=["submissions"],
 )

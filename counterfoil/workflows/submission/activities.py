@@ -27,15 +27,21 @@ from counterfoil.platform.db.models import (
     Submission,
 )
 from counterfoil.platform.departments import DeliveryFailed, deliver_submission
-from counterfoil.platform.ledger import post_full_refund, post_payment
+from counterfoil.platform.ledger import post_full_refund, post_partial_refund, post_payment
 from counterfoil.platform.notifications import queue_email, send_email
-from counterfoil.platform.payments import GatewayRegistry, PaymentRejected, PaymentState
+from counterfoil.platform.payments import (
+    GatewayRegistry,
+    PaymentRejected,
+    PaymentState,
+    RefundMismatch,
+)
 from counterfoil.platform.submissions import submission_for
 from counterfoil.rules import format_pence
 from counterfoil.workflows.submission.types import (
     PaymentCreated,
     PaymentUpdate,
     Prepared,
+    RefundPart,
     StatusChange,
 )
 
@@ -146,6 +152,39 @@ class SubmissionActivities:
         # posted after the provider refunded, and on every retry, keyed by the refund's own key
         await asyncio.to_thread(self._post_refund, reference, f"{reference}-refund")
 
+    @activity.defn(name="submission.refund_part")
+    async def refund_part(self, part: RefundPart) -> int:
+        """Refund part (or the rest) of the fee at the provider, then post it; returns what is
+        still refundable. The provider checks `expected_refundable`, so a stale request (a second
+        click) refunds nothing."""
+        payment = await asyncio.to_thread(self._paid_payment, part.reference)
+        gateway = self._gateways.get(payment.provider)
+        key = f"{part.reference}-refund-{part.number}"
+        try:
+            await gateway.refund(
+                payment.provider_id,
+                amount=part.amount,
+                expected_refundable=part.expected_refundable,
+                idempotency_key=key,
+            )
+        except RefundMismatch as exc:
+            status = await gateway.get(payment.provider_id)
+            raise ApplicationError(
+                f"The refundable amount is now {format_pence(status.refundable)}; "
+                "nothing was refunded",
+                type="RefundMismatch",
+                non_retryable=True,
+            ) from exc
+        except PaymentRejected as exc:
+            raise ApplicationError(
+                f"The provider refused the refund; nothing was refunded ({exc})",
+                type="PaymentRejected",
+                non_retryable=True,
+            ) from exc
+        # posted after the provider refunded, and on every retry, keyed by the refund's own key
+        await asyncio.to_thread(self._post_partial_refund, part, key)
+        return part.expected_refundable - part.amount
+
     @activity.defn(name="submission.deliver")
     async def deliver(self, reference: str) -> None:
         try:
@@ -255,6 +294,20 @@ class SubmissionActivities:
                 session, submission_for(session, reference), refund_id, datetime.now(UTC)
             )
 
+    def _post_partial_refund(self, part: RefundPart, refund_id: str) -> None:
+        with self._platform.session() as session:
+            submission = submission_for(session, part.reference)
+            if post_partial_refund(session, submission, refund_id, part.amount, datetime.now(UTC)):
+                session.add(
+                    AuditEntry(
+                        council_id=submission.council_id,
+                        actor="workflow",
+                        action="submission.refund_part",
+                        subject=part.reference,
+                        detail={"amount": part.amount, "reason": part.reason, "key": refund_id},
+                    )
+                )
+
     def _paid_payment(self, reference: str) -> Payment:
         with self._platform.session() as session:
             submission = submission_for(session, reference)
@@ -318,6 +371,7 @@ class SubmissionActivities:
             self.fetch_payment,
             self.cancel_payment,
             self.refund,
+            self.refund_part,
             self.deliver,
             self.send_receipt,
             self.record_status,

@@ -24,6 +24,8 @@ from counterfoil.platform.errors import Conflict, NotFound, Unavailable
 from counterfoil.workflows.submission.types import (
     DepartmentResponse,
     PaymentLink,
+    RefundRequest,
+    RefundResult,
     SubmissionInput,
     SubmissionState,
     Timings,
@@ -39,6 +41,7 @@ def timings(settings: Settings) -> Timings:
         reconciliation_backoff=list(settings.reconciliation_backoff),
         delivery_retry_schedule=list(settings.delivery_retry_schedule),
         delivery_timeout=settings.delivery_timeout,
+        refund_window=settings.refund_window,
     )
 
 
@@ -106,3 +109,17 @@ async def record_response(
 async def retry_delivery(client: Client, settings: Settings, reference: str) -> None:
     handle = client.get_workflow_handle_for(SubmissionWorkflow.run, reference)
     await _answer(settings, handle.signal(SubmissionWorkflow.retry_delivery))
+
+
+async def refund_submission(
+    client: Client, settings: Settings, reference: str, request: RefundRequest
+) -> RefundResult:
+    handle = client.get_workflow_handle_for(SubmissionWorkflow.run, reference)
+    try:
+        return await _answer(settings, handle.execute_update(SubmissionWorkflow.refund, request))
+    except NotFound:
+        # a finished workflow takes no Update; its last state says why (NotFound if none at all)
+        state = await submission_state(client, settings, reference)
+        raise Conflict(
+            f"Only a paid submission can be refunded; this one is {state.status}"
+        ) from None

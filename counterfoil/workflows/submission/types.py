@@ -37,6 +37,9 @@ class Timings:
     reconciliation_backoff: list[timedelta]
     delivery_retry_schedule: list[timedelta]
     delivery_timeout: timedelta
+    # How long a completed paid submission stays open for finance refunds (None: histories
+    # started before this existed, which use the workflow's default).
+    refund_window: timedelta | None = None
 
 
 @dataclass
@@ -93,6 +96,35 @@ class DepartmentResponse:
 
 
 @dataclass
+class RefundRequest:
+    """Finance's refund: `amount` pence of what they expect is still refundable."""
+
+    amount: int
+    expected_refundable: int
+    reason: str = ""
+
+
+@dataclass
+class RefundPart:
+    """One finance refund as the `refund_part` activity makes it; `number` counts the workflow's
+    refunds, so its idempotency key is `<reference>-refund-<number>`."""
+
+    reference: str
+    number: int
+    amount: int
+    expected_refundable: int
+    reason: str = ""
+
+
+@dataclass
+class RefundResult:
+    reference: str
+    refunded: int
+    refundable_remaining: int
+    status: Status
+
+
+@dataclass
 class HistoryEntry:
     at: datetime
     status: Status
@@ -105,6 +137,7 @@ class SubmissionState:
     status: Status
     total: int = 0
     payment_attempts: int = 0
+    refunded: int = 0
     provider_id: str | None = None
     next_url: str | None = None
     history: list[HistoryEntry] = field(default_factory=list)

@@ -8,13 +8,15 @@ no-ops.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from counterfoil.rules import format_pence
     from counterfoil.workflows.submission.activities import SubmissionActivities
     from counterfoil.workflows.submission.types import (
         DepartmentResponse,
@@ -23,6 +25,9 @@ with workflow.unsafe.imports_passed_through():
         PaymentLink,
         PaymentUpdate,
         Prepared,
+        RefundPart,
+        RefundRequest,
+        RefundResult,
         Status,
         StatusChange,
         SubmissionInput,
@@ -38,6 +43,22 @@ RESPONSES_ALLOWED = {
     Status.ACCEPTED: frozenset({"completed", "rejected"}),
 }
 CANCELLABLE = frozenset({Status.SUBMITTED, Status.AWAITING_PAYMENT, Status.PAYMENT_FAILED})
+# A paid submission finance may refund (a rejected one until its own full refund is made).
+REFUNDABLE = frozenset(
+    {
+        Status.PAID,
+        Status.DELIVERING,
+        Status.DELIVERED,
+        Status.DELIVERY_FAILED,
+        Status.ACCEPTED,
+        Status.COMPLETED,
+        Status.REJECTED,
+    }
+)
+# How long a completed submission's workflow stays open for finance refunds.
+# The refund window of histories started before it came from settings.
+REFUND_WINDOW = timedelta(days=180)
+REFUNDS_AFTER_COMPLETION = "refunds-after-completion"
 
 # Calls to a provider or a database: retried a few times, quickly; a failure after that is real.
 QUICK = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=5)
@@ -63,6 +84,8 @@ class SubmissionWorkflow:
         self._retry_delivery = False
         self._response: DepartmentResponse | None = None
         self._handled: DepartmentResponse | None = None
+        self._refunds = 0  # finance refunds tried: the next one's idempotency key number
+        self._refunding = False
 
     # -- the life ---------------------------------------------------------------------------------
 
@@ -90,6 +113,14 @@ class SubmissionWorkflow:
             )
         await self._deliver()
         await self._await_department()
+        paid_and_done = self._state.total > 0 and self._state.status == Status.COMPLETED
+        if paid_and_done and workflow.patched(REFUNDS_AFTER_COMPLETION):
+            # stay open for finance refunds of the completed submission
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(
+                    lambda: self._state.status == Status.REFUNDED,
+                    timeout=self._start.timings.refund_window or REFUND_WINDOW,
+                )
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._state
 
@@ -243,9 +274,12 @@ class SubmissionWorkflow:
 
     async def _await_department(self) -> None:
         while True:
-            await workflow.wait_condition(lambda: self._response is not None)
+            await workflow.wait_condition(
+                lambda: self._response is not None or self._state.status == Status.REFUNDED
+            )
             response = self._response
-            assert response is not None
+            if response is None:  # finance refunded the whole fee: nothing left to answer
+                return
             self._response = None
             outcome = {
                 "accepted": Status.ACCEPTED,
@@ -259,16 +293,30 @@ class SubmissionWorkflow:
             if outcome == Status.COMPLETED:
                 return
             if self._state.total > 0:
-                await workflow.execute_activity_method(
-                    SubmissionActivities.refund,
-                    self._start.reference,
-                    start_to_close_timeout=STEP_TIMEOUT,
-                    retry_policy=PERSISTENT,
-                )
+                if self._refunding:  # a finance refund is being made: let it finish first
+                    await workflow.wait_condition(lambda: not self._refunding)
+                self._refunding = True
+                try:
+                    await workflow.execute_activity_method(
+                        SubmissionActivities.refund,
+                        self._start.reference,
+                        start_to_close_timeout=STEP_TIMEOUT,
+                        retry_policy=PERSISTENT,
+                    )
+                finally:
+                    self._refunding = False
+                self._state.refunded = self._state.total
                 await self._set_status(Status.REFUNDED, "the fee was refunded in full")
             return
 
     async def _set_status(self, status: Status, note: str = "") -> None:
+        if self._state.status == Status.REFUNDED and status != Status.REFUNDED:
+            # refunded in full is final: later steps (a delivery) are only noted
+            note = f"{status}: {note}" if note else str(status)
+            self._state.history.append(
+                HistoryEntry(at=workflow.now(), status=Status.REFUNDED, note=note)
+            )
+            return
         self._state.status = status
         self._state.history.append(HistoryEntry(at=workflow.now(), status=status, note=note))
         await workflow.execute_local_activity_method(
@@ -353,6 +401,60 @@ class SubmissionWorkflow:
             )
         if self._response is not None:
             raise ValueError("another response is being recorded; try again")
+
+    @workflow.update
+    async def refund(self, request: RefundRequest) -> RefundResult:
+        """Finance refunds part (or the rest) of the fee; the provider checks the refundable
+        amount finance expected, so a second click with the same expectation refunds nothing."""
+        self._refunding = True
+        self._refunds += 1
+        try:
+            remaining: int = await workflow.execute_activity_method(
+                SubmissionActivities.refund_part,
+                RefundPart(
+                    reference=self._start.reference,
+                    number=self._refunds,
+                    amount=request.amount,
+                    expected_refundable=request.expected_refundable,
+                    reason=request.reason,
+                ),
+                start_to_close_timeout=STEP_TIMEOUT,
+                retry_policy=PERSISTENT,
+            )
+        except ActivityError as exc:
+            cause = exc.cause
+            message = getattr(cause, "message", None) or str(cause or exc)
+            raise ApplicationError(message, type="RefundRefused") from exc
+        finally:
+            self._refunding = False
+        self._state.refunded = self._state.total - remaining
+        note = f"refunded {format_pence(request.amount)}: {request.reason}"
+        if remaining <= 0:
+            await self._set_status(Status.REFUNDED, note)
+        else:
+            self._state.history.append(
+                HistoryEntry(at=workflow.now(), status=self._state.status, note=note)
+            )
+        return RefundResult(
+            reference=self._start.reference,
+            refunded=request.amount,
+            refundable_remaining=remaining,
+            status=self._state.status,
+        )
+
+    @refund.validator
+    def _validate_refund(self, request: RefundRequest) -> None:
+        if self._state.status not in REFUNDABLE or self._state.total <= 0:
+            raise ValueError(
+                f"Only a paid submission can be refunded; this one is {self._state.status}"
+            )
+        if self._refunding:
+            raise ValueError("Another refund of this submission is being made; try again")
+        refundable = self._state.total - self._state.refunded
+        if not 0 < request.amount <= refundable:
+            raise ValueError(
+                f"At most {format_pence(refundable)} can be refunded; nothing was refunded"
+            )
 
     @workflow.query
     def status(self) -> SubmissionState:
