@@ -10,14 +10,11 @@ import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
 from _departments_support import closed_port_url, serving
-from litestar import Litestar, Request, Response, post
 
 from counterfoil.platform.payments import (
     GatewayUnavailable,
@@ -27,6 +24,7 @@ from counterfoil.platform.payments import (
     WebhookRejected,
 )
 from counterfoil.platform.payments.govuk_pay import GovUkPayGateway, GovUkPayUnavailable
+from tests.integration.fakes import WebhookInbox, webhook_inbox
 from tests.integration.fakes.govuk_pay import FakeGovUkPay
 
 pytestmark = pytest.mark.asyncio
@@ -34,24 +32,6 @@ pytestmark = pytest.mark.asyncio
 API_KEY = "api_test_s3cr3t-key-never-logged"
 WEBHOOK_SECRET = "webhook_test_signing_secret"
 TIMEOUT = 0.5
-
-
-@dataclass
-class Inbox:
-    """The service's webhook endpoint: keeps each post's headers and raw body as received."""
-
-    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-    url: str = ""
-
-    def app(self, base_url: str) -> Litestar:
-        self.url = f"{base_url}/callbacks/govuk_pay"
-
-        @post("/callbacks/govuk_pay")
-        async def hook(request: Request[Any, Any, Any]) -> Response[bytes]:
-            self.received.append((dict(request.headers), await request.body()))
-            return Response(b"", status_code=200)
-
-        return Litestar([hook])
 
 
 @pytest.fixture(scope="module")
@@ -62,10 +42,9 @@ def fake() -> Iterator[FakeGovUkPay]:
 
 
 @pytest.fixture(scope="module")
-def inbox() -> Iterator[Inbox]:
-    inbox = Inbox()
-    with serving(inbox.app):
-        yield inbox
+def inbox() -> Iterator[WebhookInbox]:
+    with webhook_inbox("/callbacks/govuk_pay") as received:
+        yield received
 
 
 @pytest_asyncio.fixture
@@ -313,7 +292,7 @@ async def test_other_4xx_are_rejected_with_the_code_and_the_key_never_shows(
 
 
 async def test_webhook_posted_and_verified(
-    gateway: GovUkPayGateway, fake: FakeGovUkPay, inbox: Inbox
+    gateway: GovUkPayGateway, fake: FakeGovUkPay, inbox: WebhookInbox
 ) -> None:
     payment_id = await _paid(gateway, 1250)
     headers, body = fake.webhook(payment_id, "card_payment_captured")
@@ -347,7 +326,7 @@ async def test_failure_webhooks_carry_the_code(
 
 
 async def test_forged_tampered_and_unsigned_webhooks_are_refused(
-    gateway: GovUkPayGateway, fake: FakeGovUkPay, inbox: Inbox
+    gateway: GovUkPayGateway, fake: FakeGovUkPay, inbox: WebhookInbox
 ) -> None:
     payment_id, _ = await _create(gateway)
     fake.expire(payment_id)
@@ -393,7 +372,7 @@ async def test_signed_but_not_a_payment_event_is_refused(
 
 
 async def test_replayed_webhook_parses_to_the_same_event(
-    gateway: GovUkPayGateway, fake: FakeGovUkPay, inbox: Inbox
+    gateway: GovUkPayGateway, fake: FakeGovUkPay, inbox: WebhookInbox
 ) -> None:
     payment_id = await _paid(gateway, 2000)
     headers, body = fake.webhook(payment_id, "card_payment_succeeded")

@@ -10,14 +10,11 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
 from _departments_support import closed_port_url, serving
-from litestar import Litestar, Request, Response, post
 
 from counterfoil.platform.payments import (
     GatewayUnavailable,
@@ -27,6 +24,7 @@ from counterfoil.platform.payments import (
     WebhookRejected,
 )
 from counterfoil.platform.payments.stripe_gateway import StripeGateway, StripeUnavailable
+from tests.integration.fakes import WebhookInbox, webhook_inbox
 from tests.integration.fakes.stripe import FakeStripe
 
 pytestmark = pytest.mark.asyncio
@@ -37,24 +35,6 @@ TIMEOUT = 0.5
 RETURN_URL = "https://council.example/pay/return/BWC-7K4M-Q2XD"
 
 
-@dataclass
-class Inbox:
-    """The service's webhook endpoint: keeps each post's headers and raw body as received."""
-
-    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-    url: str = ""
-
-    def app(self, base_url: str) -> Litestar:
-        self.url = f"{base_url}/callbacks/stripe"
-
-        @post("/callbacks/stripe")
-        async def hook(request: Request[Any, Any, Any]) -> Response[bytes]:
-            self.received.append((dict(request.headers), await request.body()))
-            return Response(b"", status_code=200)
-
-        return Litestar([hook])
-
-
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeStripe]:
     fake = FakeStripe(api_key=API_KEY, webhook_secret=WEBHOOK_SECRET)
@@ -63,10 +43,9 @@ def fake() -> Iterator[FakeStripe]:
 
 
 @pytest.fixture(scope="module")
-def inbox() -> Iterator[Inbox]:
-    inbox = Inbox()
-    with serving(inbox.app):
-        yield inbox
+def inbox() -> Iterator[WebhookInbox]:
+    with webhook_inbox("/callbacks/stripe") as received:
+        yield received
 
 
 @pytest_asyncio.fixture
@@ -375,7 +354,7 @@ async def test_other_4xx_are_rejected_and_the_key_never_shows(
 
 
 async def test_webhooks_posted_and_verified(
-    gateway: StripeGateway, fake: FakeStripe, inbox: Inbox
+    gateway: StripeGateway, fake: FakeStripe, inbox: WebhookInbox
 ) -> None:
     session_id = await _paid(gateway, 1250)
     headers, body = fake.webhook("checkout.session.completed", fake.session_json(session_id))
@@ -427,7 +406,7 @@ async def test_failure_webhooks_carry_the_code(gateway: StripeGateway, fake: Fak
 
 
 async def test_forged_tampered_and_unsigned_webhooks_are_refused(
-    gateway: StripeGateway, fake: FakeStripe, inbox: Inbox
+    gateway: StripeGateway, fake: FakeStripe, inbox: WebhookInbox
 ) -> None:
     session_id = await _create(gateway)
     fake.expire(session_id)
@@ -453,7 +432,7 @@ async def test_forged_tampered_and_unsigned_webhooks_are_refused(
 
 
 async def test_replayed_too_late_is_refused(
-    gateway: StripeGateway, fake: FakeStripe, inbox: Inbox
+    gateway: StripeGateway, fake: FakeStripe, inbox: WebhookInbox
 ) -> None:
     session_id = await _paid(gateway, 2000)
     _, body = fake.webhook("checkout.session.completed", fake.session_json(session_id))
