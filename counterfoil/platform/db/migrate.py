@@ -18,5 +18,6 @@ def alembic_config(url: str) -> Config:
 
 
 def migrate(url: str) -> None:
-    """Bring the database at `url` to the newest schema."""
-    command.upgrade(alembic_config(url), "head")
+    """Bring the database at `url` to the newest schema. "heads": areas add their tables on
+    branches from a shared revision, each applied independently."""
+    command.upgrade(alembic_config(url), "heads")
