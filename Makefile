@@ -27,14 +27,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# PostgreSQL for the second run of the integration tests (this machine: trust auth, database test).
+# PostgreSQL for the second run of the whole suite (this machine: trust auth, database test).
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 test: lint typecheck
 	$(BIN)/python -m pytest
 	@if $(BIN)/python -c "import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$(TEST_POSTGRES_URL)" 2>/dev/null; then \
-		echo "Integration tests again on PostgreSQL ($(TEST_POSTGRES_URL))"; \
-		COUNTERFOIL_TEST_POSTGRES_URL="$(TEST_POSTGRES_URL)" $(BIN)/python -m pytest tests/integration; \
+		echo "The whole suite again on PostgreSQL ($(TEST_POSTGRES_URL))"; \
+		COUNTERFOIL_TEST_POSTGRES_URL="$(TEST_POSTGRES_URL)" $(BIN)/python -m pytest; \
 	else \
 		echo "SKIPPED the PostgreSQL run: no PostgreSQL answers at $(TEST_POSTGRES_URL) (set TEST_POSTGRES_URL)"; \
 	fi
