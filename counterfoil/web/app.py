@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
-from litestar import Litestar, get
+from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.middleware.session.server_side import ServerSideSessionConfig
@@ -26,6 +26,7 @@ from counterfoil.web.callbacks import close_gateways, receive_provider_webhook
 from counterfoil.web.demo_inbox import demo_inbox_router
 from counterfoil.web.dev_pages import outbox as dev_outbox
 from counterfoil.web.errors import exception_handlers
+from counterfoil.web.health import health_router
 from counterfoil.web.resident import resident_routes
 from counterfoil.web.sandbox import sandbox_router, stop_sandbox
 from counterfoil.web.studio import studio_routes
@@ -34,11 +35,6 @@ TEMPLATES = Path(__file__).with_name("templates")
 
 # Routes that machines call with their own authentication (API keys, provider signatures).
 CSRF_EXEMPT = ["/api/", "/callbacks/", "/sandbox/v1/", "/dev/inbox/receive/", "/health/"]
-
-
-@get("/health/live", sync_to_thread=False)
-def live() -> dict[str, str]:
-    return {"status": "ok"}
 
 
 def template_environment() -> Environment:
@@ -62,7 +58,7 @@ def create_app(
     False (tests of routes that never reach Temporal)."""
     settings = platform.settings
     secret = settings.secret_key or secrets.token_urlsafe(32)
-    route_handlers: list[Any] = [live]
+    route_handlers: list[Any] = [health_router]
     # each area adds its routers below (one line each)
     route_handlers.append(sandbox_router())
     route_handlers.append(receive_provider_webhook)
