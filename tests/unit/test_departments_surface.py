@@ -20,6 +20,7 @@ def test_exports_are_pinned() -> None:
             "DepartmentView", "DepartmentsError", "NoDestination", "ReceivedMessage",
             "RotatedSecret", "create_department", "deliver_submission", "demo_inbox_url",
             "demo_key", "list_submissions", "messages", "new_secret", "provision_demo_inbox",
+            "queue_delivery_failed_alert",
             "receive", "respond_url", "rotate_secret", "signature_verifies", "webhook_id_for",
         ]
     )  # fmt: skip

@@ -1,6 +1,7 @@
 """Departments: their signing secrets, delivering submissions to them, their queue, and the built-in
 demo department inbox."""
 
+from counterfoil.platform.departments.alerts import queue_delivery_failed_alert
 from counterfoil.platform.departments.delivery import (
     DeliveryResult,
     deliver_submission,
@@ -49,6 +50,7 @@ __all__ = [
     "messages",
     "new_secret",
     "provision_demo_inbox",
+    "queue_delivery_failed_alert",
     "receive",
     "respond_url",
     "rotate_secret",

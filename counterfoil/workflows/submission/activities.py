@@ -8,6 +8,7 @@ half-way) never charges, refunds or delivers twice: a payment is created with th
 from __future__ import annotations
 
 import asyncio
+import smtplib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -26,7 +27,11 @@ from counterfoil.platform.db.models import (
     PaymentEvent,
     Submission,
 )
-from counterfoil.platform.departments import DeliveryFailed, deliver_submission
+from counterfoil.platform.departments import (
+    DeliveryFailed,
+    deliver_submission,
+    queue_delivery_failed_alert,
+)
 from counterfoil.platform.ledger import post_full_refund, post_partial_refund, post_payment
 from counterfoil.platform.notifications import queue_email, send_email
 from counterfoil.platform.payments import (
@@ -241,6 +246,16 @@ class SubmissionActivities:
                 self._finish_payments(session, submission)
             if change.status == "paid":  # in the same transaction: paid means posted
                 post_payment(session, submission, datetime.now(UTC))
+            alerts = (
+                queue_delivery_failed_alert(session, submission, change.note)
+                if change.status == "delivery_failed"
+                else []
+            )
+        for key in alerts:
+            try:
+                send_email(self._platform, key)
+            except (OSError, smtplib.SMTPException):  # queued: a mail outage must not stop the life
+                activity.logger.warning("alert %s stays in the outbox: SMTP failed", key)
 
     # -- database helpers (run in threads) --------------------------------------------------------
 
