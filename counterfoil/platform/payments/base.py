@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -69,6 +70,18 @@ class Refund(msgspec.Struct, frozen=True):
     status: str
 
 
+class ProviderPayment(msgspec.Struct, frozen=True):
+    """A payment as the provider's list for a period shows it (daily reconciliation)."""
+
+    provider_id: str
+    # Our reference, as we gave it at creation ("" when the provider has none).
+    reference: str
+    amount: int
+    state: PaymentState
+    created: datetime
+    metadata: dict[str, str] = msgspec.field(default_factory=dict)
+
+
 class PaymentsError(Exception):
     pass
 
@@ -117,6 +130,10 @@ class PaymentGateway(ABC):
     async def refund(
         self, provider_id: str, *, amount: int, expected_refundable: int, idempotency_key: str
     ) -> Refund: ...
+
+    @abstractmethod
+    async def list_payments(self, start: datetime, end: datetime) -> list[ProviderPayment]:
+        """Every payment created from `start` (inclusive) to `end` (exclusive), all pages."""
 
     @abstractmethod
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:

@@ -1,7 +1,10 @@
 """The adapter for GOV.UK Pay's public API (https://docs.payments.service.gov.uk/api_reference/).
 
 Payments are created with an `Idempotency-Key`, looked up by id (strongly consistent), cancelled,
-and refunded with `refund_amount_available` so a refund cannot happen twice. Webhooks carry a
+and refunded with `refund_amount_available` so a refund cannot happen twice. A period's payments
+come from the search endpoint (`GET /v1/payments?from_date=&to_date=&page=&display_size=`), page by
+page until `_links.next_page` is absent; it is eventually consistent, which is fine for a day that
+ended hours ago. Webhooks carry a
 `Pay-Signature`: the hex HMAC-SHA256 of the raw body with the service's webhook signing secret.
 """
 
@@ -24,6 +27,7 @@ from counterfoil.platform.payments.base import (
     PaymentRejected,
     PaymentState,
     PaymentStatus,
+    ProviderPayment,
     Refund,
     RefundMismatch,
     WebhookEvent,
@@ -34,6 +38,8 @@ SIGNATURE_HEADER = "Pay-Signature"
 _T = TypeVar("_T")
 # GOV.UK Pay's code for an Idempotency-Key already used with a different request body.
 IDEMPOTENCY_KEY_REUSED = "P0191"
+# The search endpoint's largest page.
+SEARCH_PAGE_SIZE = 500
 
 
 class GovUkPayUnavailable(GatewayUnavailable):
@@ -89,6 +95,25 @@ class _WebhookMessage(msgspec.Struct):
     resource: _WebhookResource
 
 
+class _SearchResult(msgspec.Struct):
+    payment_id: str
+    amount: int
+    state: _State
+    created_date: datetime
+    reference: str = ""
+    metadata: dict[str, Any] | None = None
+
+
+class _SearchLinks(msgspec.Struct):
+    next_page: _Href | None = None
+
+
+class _SearchPage(msgspec.Struct):
+    results: list[_SearchResult]
+    total: int = 0
+    links: _SearchLinks = msgspec.field(name="_links", default_factory=_SearchLinks)
+
+
 class _Error(msgspec.Struct):
     code: str | None = None
     description: str | None = None
@@ -109,6 +134,7 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 class GovUkPayGateway(PaymentGateway):
     id = "govuk_pay"
     sends_callback_url = False
+    search_page_size = SEARCH_PAGE_SIZE
 
     def __init__(
         self,
@@ -199,6 +225,36 @@ class GovUkPayGateway(PaymentGateway):
         refund = self._decode(response, _Refund, "refund")
         return Refund(refund_id=refund.refund_id, amount=refund.amount, status=refund.status)
 
+    async def list_payments(self, start: datetime, end: datetime) -> list[ProviderPayment]:
+        found: dict[str, ProviderPayment] = {}
+        page = 1
+        while True:
+            response = await self._call(
+                "GET",
+                "/v1/payments",
+                params={
+                    "from_date": _search_date(start),
+                    "to_date": _search_date(end),
+                    "page": str(page),
+                    "display_size": str(self.search_page_size),
+                },
+            )
+            results = self._decode(response, _SearchPage, "search page")
+            for p in results.results:
+                # A payment created while we page shifts the pages by one: keyed by id, a payment
+                # seen on two pages counts once.
+                found[p.payment_id] = ProviderPayment(
+                    provider_id=p.payment_id,
+                    reference=p.reference,
+                    amount=p.amount,
+                    state=p.state.status,
+                    created=_aware(p.created_date),
+                    metadata={str(k): str(v) for k, v in (p.metadata or {}).items()},
+                )
+            if results.links.next_page is None or not results.results:
+                return list(found.values())
+            page += 1
+
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
         self._check_signature(headers, body)
         try:
@@ -236,6 +292,7 @@ class GovUkPayGateway(PaymentGateway):
         *,
         json: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         if self._client is None:
             self._client = httpx.AsyncClient(timeout=self._timeout)
@@ -244,6 +301,7 @@ class GovUkPayGateway(PaymentGateway):
                 method,
                 f"{self._base_url}{path}",
                 json=json,
+                params=params,
                 headers={
                     "Authorization": f"Bearer {self._api_key}",
                     "Accept": "application/json",
@@ -290,6 +348,15 @@ def _error(response: httpx.Response) -> _Error:
         return msgspec.json.decode(response.content, type=_Error)
     except msgspec.DecodeError:
         return _Error(description=response.text[:200] or None)
+
+
+def _search_date(at: datetime) -> str:
+    # The form GOV.UK Pay's search documents: ISO 8601 in UTC, whole seconds, "Z".
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def _retry_after(value: str | None) -> float | None:

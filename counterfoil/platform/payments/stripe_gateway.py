@@ -4,7 +4,9 @@ A payment is a Checkout Session in `payment` mode with one GBP line item; its id
 and its `url` the hosted page the payer is sent to. `get` reads the session with its PaymentIntent
 (and that intent's latest charge, for the amount refunded) expanded in the same request. `cancel`
 expires the session. Refunds go to the session's PaymentIntent after the refundable amount the
-caller expects is checked, since Stripe has no `refund_amount_available` of its own. Webhooks carry
+caller expects is checked, since Stripe has no `refund_amount_available` of its own. A period's
+payments are the Checkout Sessions listed with `created[gte]`/`created[lt]`, auto-paged by the
+library (100 a page, each with its PaymentIntent expanded for the state). Webhooks carry
 `Stripe-Signature: t=…,v1=…` (HMAC-SHA256 over `"{t}.{raw body}"`), checked by
 `stripe.Webhook.construct_event` with a 300 s tolerance.
 
@@ -15,15 +17,17 @@ Stripe's errors are translated where they arise: no answer, 429 or 5xx → Gatew
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import httpx
 import msgspec
 import stripe
-from stripe.params.checkout import SessionCreateParams
+from stripe.params.checkout import SessionCreateParams, SessionListParams
 
 from counterfoil.platform.payments.base import (
     CreatedPayment,
@@ -32,6 +36,7 @@ from counterfoil.platform.payments.base import (
     PaymentRejected,
     PaymentState,
     PaymentStatus,
+    ProviderPayment,
     Refund,
     RefundMismatch,
     WebhookEvent,
@@ -45,6 +50,7 @@ WEBHOOK_TOLERANCE_SECONDS = 300
 # after its first attempt went through is recognised even though the refundable amount has moved.
 REFUND_KEY_METADATA = "counterfoil_idempotency_key"
 _EXPAND = ["payment_intent.latest_charge"]
+LIST_PAGE_SIZE = 100  # Stripe's largest page
 
 
 class StripeUnavailable(GatewayUnavailable):
@@ -336,6 +342,29 @@ class StripeGateway(PaymentGateway):
                 {"idempotency_key": idempotency_key},
             )
         return Refund(refund_id=refund.id, amount=refund.amount, status=refund.status or "pending")
+
+    async def list_payments(self, start: datetime, end: datetime) -> list[ProviderPayment]:
+        # Stripe filters on whole seconds; a fraction of a second would be dropped, so round out.
+        params: SessionListParams = {
+            "created": {"gte": math.floor(start.timestamp()), "lt": math.ceil(end.timestamp())},
+            "limit": LIST_PAGE_SIZE,
+            "expand": ["data.payment_intent"],
+        }
+        found: dict[str, ProviderPayment] = {}
+        with _translated("listing Checkout Sessions"):
+            first = await self._stripe.v1.checkout.sessions.list_async(params)
+            async for session in first.auto_paging_iter():
+                state, _ = _state_of(session)
+                metadata = session.metadata.to_dict() if session.metadata is not None else {}
+                found[session.id] = ProviderPayment(
+                    provider_id=session.id,
+                    reference=session.client_reference_id or "",
+                    amount=session.amount_total or 0,
+                    state=state,
+                    created=datetime.fromtimestamp(session.created, UTC),
+                    metadata={str(k): str(v) for k, v in metadata.items()},
+                )
+        return list(found.values())
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
         signature = _header(headers, SIGNATURE_HEADER)

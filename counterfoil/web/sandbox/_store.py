@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -181,6 +181,26 @@ class SandboxStore:
             payment = self._load(session, payment_id)
             notifications = self._expire_if_due(session, payment)
         return Observed(payment, notifications=notifications)
+
+    def search(
+        self, start: datetime, end: datetime, page: int, size: int
+    ) -> tuple[list[SandboxPayment], int, list[Notification]]:
+        """One page of the payments created in [start, end), newest first as GOV.UK Pay lists
+        them, the number in all pages, and the webhooks of those expired on the way."""
+        window = (col(SandboxPayment.created_at) >= start, col(SandboxPayment.created_at) < end)
+        with self._platform.session() as session:
+            total = session.exec(select(func.count()).select_from(SandboxPayment).where(*window))
+            payments = list(
+                session.exec(
+                    select(SandboxPayment)
+                    .where(*window)
+                    .order_by(col(SandboxPayment.created_at).desc(), col(SandboxPayment.id))
+                    .offset((page - 1) * size)
+                    .limit(size)
+                ).all()
+            )
+            notifications = [n for p in payments for n in self._expire_if_due(session, p)]
+            return payments, total.one(), notifications
 
     def move(
         self,

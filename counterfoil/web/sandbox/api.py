@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hmac
+from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import anyio.to_thread
 import msgspec
@@ -11,10 +13,10 @@ from litestar import Request, Response, Router, get, post
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from counterfoil.platform.db.models import SandboxPayment, SandboxRefund
-from counterfoil.platform.errors import Conflict
+from counterfoil.platform.errors import Conflict, InvalidRequest
 from counterfoil.platform.settings import Settings
 from counterfoil.web.sandbox._context import dispatch, platform_of, store_of
 from counterfoil.web.sandbox._store import (
@@ -27,6 +29,8 @@ from counterfoil.web.sandbox._store import (
 )
 
 Url = Annotated[str, msgspec.Meta(pattern=r"^https?://", max_length=2000)]
+# GOV.UK Pay's search pages: 500 at most, 500 when not asked.
+MAX_PAGE_SIZE = 500
 MetadataValue = str | int | float | bool | None
 
 
@@ -112,6 +116,57 @@ async def create_payment(
     return Response(view, status_code=201 if created else 200)
 
 
+def _search_date(name: str, value: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidRequest(f"{name} is not an ISO 8601 date-time: {value!r}") from None
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+@get("/payments")
+async def search_payments(
+    request: Request[Any, Any, Any],
+    from_date: FromQuery[str],
+    to_date: FromQuery[str],
+    page: FromQuery[int] = 1,
+    display_size: FromQuery[int] = MAX_PAGE_SIZE,
+) -> dict[str, Any]:
+    """GOV.UK Pay's search, for the period only: payments created from `from_date` (inclusive)
+    to `to_date` (exclusive), newest first, a page at a time."""
+    start, end = _search_date("from_date", from_date), _search_date("to_date", to_date)
+    if page < 1 or not 1 <= display_size <= MAX_PAGE_SIZE:
+        raise InvalidRequest(f"page must be 1 or more, display_size 1 to {MAX_PAGE_SIZE}")
+    payments, total, notifications = await anyio.to_thread.run_sync(
+        store_of(request.app).search, start, end, page, display_size
+    )
+    dispatch(request.app, notifications)
+    settings = platform_of(request.app).settings
+    last = max((total + display_size - 1) // display_size, 1)
+
+    def link(number: int) -> dict[str, str]:
+        query = urlencode(
+            {
+                "from_date": from_date,
+                "to_date": to_date,
+                "page": number,
+                "display_size": display_size,
+            }
+        )
+        return {"href": f"{settings.resolved_sandbox_url}/v1/payments?{query}"}
+
+    links: dict[str, Any] = {"self": link(page), "first_page": link(1), "last_page": link(last)}
+    links["prev_page"] = link(page - 1) if page > 1 else None
+    links["next_page"] = link(page + 1) if page < last else None
+    return {
+        "total": total,
+        "count": len(payments),
+        "page": page,
+        "results": [payment_view(p, settings) for p in payments],
+        "_links": links,
+    }
+
+
 @get("/payments/{payment_id:str}")
 async def get_payment(request: Request[Any, Any, Any], payment_id: FromPath[str]) -> dict[str, Any]:
     observed = await anyio.to_thread.run_sync(store_of(request.app).read, payment_id)
@@ -148,7 +203,13 @@ async def refund_payment(
 def api_router() -> Router:
     return Router(
         path="/v1",
-        route_handlers=[create_payment, get_payment, cancel_payment, refund_payment],
+        route_handlers=[
+            create_payment,
+            search_payments,
+            get_payment,
+            cancel_payment,
+            refund_payment,
+        ],
         guards=[require_api_key],
         tags=["sandbox provider"],
     )

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import httpx
 from litestar import Litestar, Request, Response, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 
 SUCCESS_CARDS = frozenset(
     {"4242424242424242", "4444333322221111", "5105105105105100", "371449635398431"}
@@ -105,6 +105,13 @@ class FakeGovUkPay:
             payment = self.payments[payment_id]
             if payment.status not in FINISHED:
                 payment.status, payment.code = "failed", "P0020"
+
+    def backdate(self, payment_id: str, created: datetime) -> None:
+        """Move a payment's creation time, to put it in another day's search."""
+        with self.lock:
+            self.payments[payment_id].created_date = (
+                created.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            )
 
     def webhook(self, payment_id: str, event_type: str) -> tuple[dict[str, str], bytes]:
         """A signed webhook message about the payment as it stands, as GOV.UK Pay would send it."""
@@ -242,6 +249,57 @@ class FakeGovUkPay:
                     fake.payment_keys[key] = (canonical, payment.payment_id)
                 return Response(fake._payment_json(payment), status_code=201)
 
+        @get("/v1/payments")
+        async def search(
+            request: _Req,
+            from_date: FromQuery[str | None] = None,
+            to_date: FromQuery[str | None] = None,
+            page: FromQuery[int] = 1,
+            display_size: FromQuery[int] = 500,
+        ) -> Response[Any]:
+            # GOV.UK Pay's search: created on or after from_date and before to_date, newest first.
+            if page < 1 or not 1 <= display_size <= 500:
+                return _error(422, "P0402", "Invalid parameters: page, display_size")
+            start = datetime.fromisoformat(from_date) if from_date else None
+            end = datetime.fromisoformat(to_date) if to_date else None
+            with fake.lock:
+                found = sorted(
+                    (
+                        p
+                        for p in fake.payments.values()
+                        if (start is None or datetime.fromisoformat(p.created_date) >= start)
+                        and (end is None or datetime.fromisoformat(p.created_date) < end)
+                    ),
+                    key=lambda p: p.created_date,
+                    reverse=True,
+                )
+                shown = found[(page - 1) * display_size : page * display_size]
+                results = [fake._payment_json(p) for p in shown]
+            last = max((len(found) + display_size - 1) // display_size, 1)
+
+            def link(number: int) -> dict[str, str]:
+                query = dict(request.query_params) | {"page": str(number)}
+                href = f"{fake.base_url}/v1/payments?" + "&".join(
+                    f"{k}={v}" for k, v in query.items()
+                )
+                return {"href": href}
+
+            links = {
+                "self": link(page),
+                "first_page": link(1),
+                "last_page": link(last),
+                "prev_page": link(page - 1) if page > 1 else None,
+                "next_page": link(page + 1) if page < last else None,
+            }
+            body = {
+                "total": len(found),
+                "count": len(results),
+                "page": page,
+                "results": results,
+                "_links": links,
+            }
+            return Response(body)
+
         @get("/v1/payments/{payment_id:str}")
         async def find(payment_id: FromPath[str]) -> Response[Any]:
             with fake.lock:
@@ -349,7 +407,9 @@ class FakeGovUkPay:
                 # Like GOV.UK Pay, the return URL carries no outcome: the service looks it up.
                 return Response("", status_code=303, headers={"Location": payment.return_url})
 
-        return Litestar([create, find, cancel, refund, card_page, pay], before_request=self._before)
+        return Litestar(
+            [create, search, find, cancel, refund, card_page, pay], before_request=self._before
+        )
 
     def _by_token(self, token: str) -> FakePayment | None:
         return next((p for p in self.payments.values() if p.token == token), None)

@@ -134,6 +134,11 @@ class FakeStripe:
         body = json.dumps(event).encode()
         return self.sign(body), body
 
+    def backdate(self, session_id: str, created: int) -> None:
+        """Move a session's creation time (Unix seconds), to put it in another period's list."""
+        with self.lock:
+            self.sessions[session_id]["created"] = created
+
     def session_json(self, session_id: str) -> dict[str, Any]:
         with self.lock:
             return self._public(self._session_json(self.sessions[session_id], []))
@@ -315,6 +320,39 @@ class FakeStripe:
 
             return await fake._idempotent(request, params, make)
 
+        @get("/v1/checkout/sessions")
+        async def list_sessions(request: _Req) -> Response[Any]:
+            # Newest first; `created[gte]`/`created[lt]` filters; cursor paging by starting_after.
+            query = decode_form(request.url.query or "")
+            created = query.get("created") or {}
+            expand = query.get("expand") or []
+            with fake.lock:
+                found = [
+                    s
+                    for s in sorted(
+                        fake.sessions.values(), key=lambda s: s["created"], reverse=True
+                    )
+                    if ("gte" not in created or s["created"] >= int(created["gte"]))
+                    and ("lt" not in created or s["created"] < int(created["lt"]))
+                ]
+                after = query.get("starting_after")
+                if after:
+                    ids = [s["id"] for s in found]
+                    if after not in ids:
+                        status, body = missing("checkout.session", "starting_after", after)
+                        return Response(body, status_code=status)
+                    found = found[ids.index(after) + 1 :]
+                limit = int(query.get("limit", "10"))
+                inner = [e.removeprefix("data.") for e in expand if e.startswith("data.")]
+                data = [fake._public(fake._session_json(s, inner)) for s in found[:limit]]
+            page = {
+                "object": "list",
+                "data": data,
+                "has_more": len(found) > limit,
+                "url": "/v1/checkout/sessions",
+            }
+            return Response(page)
+
         @get("/v1/checkout/sessions/{session_id:str}")
         async def retrieve_session(session_id: FromPath[str], request: _Req) -> Response[Any]:
             expand = decode_form(request.url.query or "").get("expand") or []
@@ -467,6 +505,7 @@ class FakeStripe:
         return Litestar(
             [
                 create_session,
+                list_sessions,
                 retrieve_session,
                 expire_session,
                 create_refund,
