@@ -4,13 +4,12 @@ same DistributionWorkflow the schedule starts; prints the ledger file's path."""
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from datetime import date
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
+from counterfoil.cli._exit import finish
 from counterfoil.platform import Settings
 from counterfoil.platform.errors import NotFound
 from counterfoil.workflows.client import connect
@@ -41,16 +40,9 @@ def run(
         result = asyncio.run(_run(Settings(), council, business_date))
     except NotFound as exc:
         typer.echo(f"Cannot run the batch: {exc}", err=True)
-        _finish(1)
+        finish(1)
     except RuntimeError as exc:  # Temporal unreachable: temporalio raises RuntimeError on connect
         typer.echo(f"Cannot reach Temporal: {exc}", err=True)
-        _finish(1)
+        finish(1)
     typer.echo(result.path)
-    _finish(0)
-
-
-def _finish(code: int) -> NoReturn:
-    # temporalio's threads can abort a clean interpreter exit (field-notes.md): leave directly.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    finish(0)

@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     # An Update waits this long for a worker before the API answers 503.
     update_timeout: timedelta = timedelta(seconds=10)
 
+    # Retention: each council's daily run anonymises submissions past their form's retention_days
+    # at this hour (Europe/London), this many per transaction.
+    retention_hour: int = Field(default=3, ge=0, le=23)
+    retention_batch_size: int = Field(default=200, ge=1)
+
     # Development pages (/dev/outbox): on under `counterfoil dev`, never in production.
     dev_pages: bool = False
 

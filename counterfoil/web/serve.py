@@ -17,6 +17,7 @@ from counterfoil.platform.payments import default_registry
 from counterfoil.web.app import create_app
 from counterfoil.workflows.client import connect
 from counterfoil.workflows.distribution.client import ensure_schedules
+from counterfoil.workflows.retention.client import ensure_schedules as ensure_retention_schedules
 from counterfoil.workflows.worker import build_worker
 
 
@@ -45,6 +46,7 @@ class PlatformServer:
                 worker = build_worker(client, self.platform, gateways, http, executor)
                 await stack.enter_async_context(worker)
                 await ensure_schedules(client, self.platform)
+                await ensure_retention_schedules(client, self.platform)
             if self._web:
                 config = uvicorn.Config(
                     create_app(self.platform, temporal=client),

@@ -15,6 +15,8 @@ from counterfoil.platform import Platform
 from counterfoil.platform.payments import GatewayRegistry
 from counterfoil.workflows.distribution.activities import DistributionActivities
 from counterfoil.workflows.distribution.workflows import DistributionWorkflow
+from counterfoil.workflows.retention.activities import RetentionActivities
+from counterfoil.workflows.retention.workflows import RetentionWorkflow
 from counterfoil.workflows.submission.activities import SubmissionActivities
 from counterfoil.workflows.submission.workflows import SubmissionWorkflow
 
@@ -43,8 +45,10 @@ def build_worker(
     return Worker(
         client,
         task_queue=platform.settings.task_queue,
-        workflows=[SubmissionWorkflow, DistributionWorkflow],
-        activities=activities.all() + DistributionActivities(platform).all(),
+        workflows=[SubmissionWorkflow, DistributionWorkflow, RetentionWorkflow],
+        activities=activities.all()
+        + DistributionActivities(platform).all()
+        + RetentionActivities(platform).all(),
         activity_executor=executor,
         workflow_runner=SandboxedWorkflowRunner(
             restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)

@@ -75,6 +75,10 @@ class Submission(SQLModel, table=True):
     idempotency_key: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # Set when retention removed the answers (payment and ledger rows stay); the run that did it
+    # ("retention-<council>-<date>") lets a rerun of that run count its work without redoing it.
+    anonymised_at: datetime | None = None
+    anonymised_by: str | None = Field(default=None, max_length=100, index=True)
 
 
 class Payment(SQLModel, table=True):

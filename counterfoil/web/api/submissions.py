@@ -132,6 +132,8 @@ def _record(platform: Platform, submission: Submission) -> dict[str, Any]:
         "lines": submission.lines,
         "total": submission.total,
         "created_at": submission.created_at,
+        # set once retention removed the answers; status, lines and payments stay readable
+        "anonymised_at": submission.anonymised_at,
         "payments": [
             {
                 "attempt": p.attempt,

@@ -1,0 +1,103 @@
+"""What the daily per-council workflows (distribution, retention) share: ids that keep one
+deployment's runs apart from another's, running one day by hand, and each council's schedule."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from sqlmodel import select
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleAction,
+    ScheduleAlreadyRunningError,
+    ScheduleCalendarSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleRange,
+    ScheduleSpec,
+    WorkflowFailureError,
+)
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from counterfoil.platform import Platform, Settings
+from counterfoil.platform.db.models import Council
+from counterfoil.platform.errors import NotFound
+
+
+def deployment_suffix(settings: Settings) -> str:
+    """ "" for the default deployment; `@<task queue>` for another on the same Temporal namespace
+    (a second deployment, each integration test), which would otherwise see another's runs."""
+    default = Settings.model_fields["task_queue"].default
+    return "" if settings.task_queue == default else f"@{settings.task_queue}"
+
+
+async def run_day(
+    client: Client, settings: Settings, run: Callable[..., Any], arg: Any, workflow_id: str
+) -> Any:
+    """Run one day's workflow and wait for it. A run in progress is joined (USE_EXISTING); a day
+    already completed is not started again (reuse only after a failure or termination): its result
+    is returned. A missing council comes back as NotFound."""
+    try:
+        handle = await client.start_workflow(
+            run,
+            arg,
+            id=workflow_id,
+            task_queue=settings.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        )
+    except WorkflowAlreadyStartedError:
+        handle = client.get_workflow_handle_for(run, workflow_id)
+    try:
+        return await handle.result()
+    except WorkflowFailureError as exc:
+        cause = exc.cause
+        message = str(getattr(cause, "message", None) or cause or exc)
+        if getattr(cause, "type", None) == "NotFound":
+            raise NotFound(message) from exc
+        raise
+
+
+def daily_at(action: ScheduleAction, hour: int) -> Schedule:
+    """Every day at `hour`:00 in Europe/London; a run still going when the next is due is
+    skipped rather than queued."""
+    return Schedule(
+        action=action,
+        spec=ScheduleSpec(
+            calendars=[
+                ScheduleCalendarSpec(
+                    hour=[ScheduleRange(hour)],
+                    minute=[ScheduleRange(0)],
+                    second=[ScheduleRange(0)],
+                )
+            ],
+            time_zone_name="Europe/London",
+        ),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+
+
+async def ensure_council_schedules(
+    client: Client, platform: Platform, schedule_for: Callable[[str], tuple[str, Schedule]]
+) -> list[str]:
+    """Create each council's schedule (`schedule_for(council)` -> id, schedule) unless it exists;
+    returns the ids created now."""
+    councils = await asyncio.to_thread(council_slugs, platform)
+    created = []
+    for council in councils:
+        sid, schedule = schedule_for(council)
+        try:
+            await client.create_schedule(sid, schedule)
+        except ScheduleAlreadyRunningError:
+            continue
+        created.append(sid)
+    return created
+
+
+def council_slugs(platform: Platform) -> list[str]:
+    with platform.session() as session:
+        return list(session.exec(select(Council.slug).order_by(Council.slug)).all())

@@ -1,0 +1,2 @@
+"""RetentionWorkflow: a council's daily anonymisation of submissions past their retention,
+scheduled and by hand."""
