@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     sandbox_webhook_secret: str = "sandbox-webhook-secret"
     # Where the platform reaches the sandbox over HTTP; empty means public_url + /sandbox.
     sandbox_base_url: str = ""
+    # A sandbox refund is `submitted` for this long, then `success`, as a real provider's is
+    # asynchronous.
+    sandbox_refund_settle: timedelta = timedelta(seconds=5)
 
     # Lifecycle durations (lifecycle.md); tests shrink them to run a whole life in seconds.
     payment_expiry: timedelta = timedelta(minutes=90)

@@ -20,7 +20,9 @@ from counterfoil.platform.payments import (
     GatewayUnavailable,
     PaymentRejected,
     PaymentState,
+    Refund,
     RefundMismatch,
+    RefundStatus,
     WebhookRejected,
 )
 from counterfoil.platform.payments.govuk_pay import GovUkPayGateway, GovUkPayUnavailable
@@ -166,7 +168,7 @@ async def test_partial_refunds_then_over_refund_then_stale_amount(
     first = await gateway.refund(
         payment_id, amount=1000, expected_refundable=5000, idempotency_key=uuid.uuid4().hex
     )
-    assert (first.amount, first.status) == (1000, "submitted")
+    assert (first.amount, first.status) == (1000, RefundStatus.SUBMITTED)
     second = await gateway.refund(
         payment_id, amount=1500, expected_refundable=4000, idempotency_key=uuid.uuid4().hex
     )
@@ -183,6 +185,27 @@ async def test_partial_refunds_then_over_refund_then_stale_amount(
             payment_id, amount=500, expected_refundable=4000, idempotency_key=uuid.uuid4().hex
         )
     assert (await gateway.get(payment_id)).refundable == 2500
+
+
+@pytest.mark.parametrize(
+    ("settled", "refundable"), [(RefundStatus.SUCCESS, 4000), (RefundStatus.ERROR, 5000)]
+)
+async def test_refund_outcome_is_read_later(
+    gateway: GovUkPayGateway, fake: FakeGovUkPay, settled: RefundStatus, refundable: int
+) -> None:
+    payment_id = await _paid(gateway, 5000)
+    made = await gateway.refund(
+        payment_id, amount=1000, expected_refundable=5000, idempotency_key=uuid.uuid4().hex
+    )
+    assert (await gateway.get_refund(payment_id, made.refund_id)).status is RefundStatus.SUBMITTED
+    fake.settle_refund(payment_id, made.refund_id, settled.value)
+    assert await gateway.get_refund(payment_id, made.refund_id) == Refund(
+        refund_id=made.refund_id, amount=1000, status=settled
+    )
+    # a failed refund gave nothing back, so its amount can be refunded again
+    assert (await gateway.get(payment_id)).refundable == refundable
+    with pytest.raises(PaymentRejected, match="404"):
+        await gateway.get_refund(payment_id, "no-such-refund")
 
 
 async def test_refund_retried_with_its_key_is_made_once(gateway: GovUkPayGateway) -> None:

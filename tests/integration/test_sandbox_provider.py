@@ -31,6 +31,7 @@ from counterfoil.platform.db.models import (
     Payment,
     PaymentEvent,
     SandboxPayment,
+    SandboxRefund,
     Submission,
 )
 from counterfoil.platform.payments import (
@@ -38,6 +39,7 @@ from counterfoil.platform.payments import (
     PaymentRejected,
     PaymentState,
     RefundMismatch,
+    RefundStatus,
     SandboxGateway,
     WebhookEvent,
     WebhookRejected,
@@ -365,13 +367,26 @@ async def test_refunds_check_the_expected_available_amount(
     refund = await gateway.refund(
         provider_id, amount=2000, expected_refundable=5000, idempotency_key=f"{provider_id}-r1"
     )
-    assert (refund.amount, refund.status) == (2000, "success")
+    assert (refund.amount, refund.status) == (2000, RefundStatus.SUBMITTED)
     assert (await gateway.get(provider_id)).refundable == 3000
     # The same key again is the same refund, not a second one.
     again = await gateway.refund(
         provider_id, amount=2000, expected_refundable=5000, idempotency_key=f"{provider_id}-r1"
     )
     assert again.refund_id == refund.refund_id
+    # asynchronous, as at a real provider: submitted until the settle time has passed
+    assert (
+        await gateway.get_refund(provider_id, refund.refund_id)
+    ).status is RefundStatus.SUBMITTED
+    with app.platform.session() as session:
+        row = session.get(SandboxRefund, refund.refund_id)
+        assert row is not None
+        row.created_at -= app.settings.sandbox_refund_settle
+        session.add(row)
+    settled = await gateway.get_refund(provider_id, refund.refund_id)
+    assert (settled.amount, settled.status) == (2000, RefundStatus.SUCCESS)
+    with pytest.raises(PaymentRejected, match="404"):
+        await gateway.get_refund(provider_id, "rf-none")
     with pytest.raises(RefundMismatch):
         await gateway.refund(
             provider_id, amount=1000, expected_refundable=5000, idempotency_key=f"{provider_id}-r2"

@@ -20,7 +20,9 @@ from counterfoil.platform.payments import (
     GatewayUnavailable,
     PaymentRejected,
     PaymentState,
+    Refund,
     RefundMismatch,
+    RefundStatus,
     WebhookRejected,
 )
 from counterfoil.platform.payments.stripe_gateway import StripeGateway, StripeUnavailable
@@ -185,7 +187,7 @@ async def test_partial_refunds_then_over_refund_then_stale_amount(
     first = await gateway.refund(
         session_id, amount=1000, expected_refundable=5000, idempotency_key="refund-1"
     )
-    assert (first.amount, first.status) == (1000, "pending")
+    assert (first.amount, first.status) == (1000, RefundStatus.SUBMITTED)
     method, path, headers, params = fake.requests[-1]
     assert (method, path, headers["idempotency-key"]) == ("POST", "/v1/refunds", "refund-1")
     assert params["payment_intent"] == fake.sessions[session_id]["payment_intent"]
@@ -214,6 +216,26 @@ async def test_partial_refunds_then_over_refund_then_stale_amount(
     )
     status = await gateway.get(session_id)
     assert (status.state, status.refundable) == (PaymentState.SUCCESS, 0)
+
+
+@pytest.mark.parametrize(
+    ("settled", "status", "refundable"),
+    [("succeeded", RefundStatus.SUCCESS, 4000), ("failed", RefundStatus.ERROR, 5000)],
+)
+async def test_refund_outcome_is_read_later(
+    gateway: StripeGateway, fake: FakeStripe, settled: str, status: RefundStatus, refundable: int
+) -> None:
+    session_id = await _paid(gateway, 5000)
+    made = await gateway.refund(
+        session_id, amount=1000, expected_refundable=5000, idempotency_key=uuid.uuid4().hex
+    )
+    assert (await gateway.get_refund(session_id, made.refund_id)).status is RefundStatus.SUBMITTED
+    fake.settle_refund(made.refund_id, settled)
+    assert await gateway.get_refund(session_id, made.refund_id) == Refund(
+        refund_id=made.refund_id, amount=1000, status=status
+    )
+    # a failed refund gave nothing back, so its amount can be refunded again
+    assert (await gateway.get(session_id)).refundable == refundable
 
 
 async def test_refund_retried_with_its_key_is_made_once(

@@ -49,6 +49,7 @@ def test_payments_package_exports_are_pinned() -> None:
         "PaymentsError",
         "Refund",
         "RefundMismatch",
+        "RefundStatus",
         "SandboxGateway",
         "UnknownGateway",
         "WebhookEvent",

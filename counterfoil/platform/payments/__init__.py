@@ -10,6 +10,7 @@ from counterfoil.platform.payments.base import (
     PaymentStatus,
     Refund,
     RefundMismatch,
+    RefundStatus,
     WebhookEvent,
     WebhookRejected,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "PaymentsError",
     "Refund",
     "RefundMismatch",
+    "RefundStatus",
     "SandboxGateway",
     "UnknownGateway",
     "WebhookEvent",

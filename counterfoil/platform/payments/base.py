@@ -64,10 +64,19 @@ class WebhookEvent(msgspec.Struct, frozen=True):
     payload: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
+class RefundStatus(StrEnum):
+    """GOV.UK Pay's refund states; every adapter maps its provider's onto these. A refund is
+    asynchronous: `submitted` until the provider settles it as `success` or `error`."""
+
+    SUBMITTED = "submitted"
+    SUCCESS = "success"
+    ERROR = "error"
+
+
 class Refund(msgspec.Struct, frozen=True):
     refund_id: str
     amount: int
-    status: str
+    status: RefundStatus
 
 
 class ProviderPayment(msgspec.Struct, frozen=True):
@@ -130,6 +139,10 @@ class PaymentGateway(ABC):
     async def refund(
         self, provider_id: str, *, amount: int, expected_refundable: int, idempotency_key: str
     ) -> Refund: ...
+
+    @abstractmethod
+    async def get_refund(self, provider_id: str, refund_id: str) -> Refund:
+        """One refund of a payment as the provider sees it now."""
 
     @abstractmethod
     async def list_payments(self, start: datetime, end: datetime) -> list[ProviderPayment]:

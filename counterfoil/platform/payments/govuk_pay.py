@@ -30,6 +30,7 @@ from counterfoil.platform.payments.base import (
     ProviderPayment,
     Refund,
     RefundMismatch,
+    RefundStatus,
     WebhookEvent,
     WebhookRejected,
 )
@@ -79,7 +80,7 @@ class _Payment(msgspec.Struct):
 class _Refund(msgspec.Struct):
     refund_id: str
     amount: int
-    status: str
+    status: RefundStatus
 
 
 class _WebhookResource(msgspec.Struct):
@@ -222,6 +223,14 @@ class GovUkPayGateway(PaymentGateway):
             json={"amount": amount, "refund_amount_available": expected_refundable},
             headers={"Idempotency-Key": idempotency_key},
         )
+        return self._refund(response)
+
+    async def get_refund(self, provider_id: str, refund_id: str) -> Refund:
+        return self._refund(
+            await self._call("GET", f"/v1/payments/{provider_id}/refunds/{refund_id}")
+        )
+
+    def _refund(self, response: httpx.Response) -> Refund:
         refund = self._decode(response, _Refund, "refund")
         return Refund(refund_id=refund.refund_id, amount=refund.amount, status=refund.status)
 

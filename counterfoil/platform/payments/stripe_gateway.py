@@ -39,6 +39,7 @@ from counterfoil.platform.payments.base import (
     ProviderPayment,
     Refund,
     RefundMismatch,
+    RefundStatus,
     WebhookEvent,
     WebhookRejected,
 )
@@ -195,6 +196,17 @@ def _intent_of(session: stripe.checkout.Session) -> stripe.PaymentIntent | None:
     return intent if isinstance(intent, stripe.PaymentIntent) else None
 
 
+def _refund_of(refund: stripe.Refund) -> Refund:
+    """Stripe's refund states on GOV.UK Pay's: pending and requires_action are still submitted;
+    failed and canceled refunds gave nothing back."""
+    status = {
+        "succeeded": RefundStatus.SUCCESS,
+        "failed": RefundStatus.ERROR,
+        "canceled": RefundStatus.ERROR,
+    }.get(refund.status or "", RefundStatus.SUBMITTED)
+    return Refund(refund_id=refund.id, amount=refund.amount, status=status)
+
+
 def _refundable(intent: stripe.PaymentIntent | None) -> int:
     if intent is None or intent.status != "succeeded":
         return 0
@@ -341,7 +353,11 @@ class StripeGateway(PaymentGateway):
                 },
                 {"idempotency_key": idempotency_key},
             )
-        return Refund(refund_id=refund.id, amount=refund.amount, status=refund.status or "pending")
+        return _refund_of(refund)
+
+    async def get_refund(self, provider_id: str, refund_id: str) -> Refund:
+        with _translated(f"reading refund {refund_id} of Checkout Session {provider_id}"):
+            return _refund_of(await self._stripe.v1.refunds.retrieve_async(refund_id))
 
     async def list_payments(self, start: datetime, end: datetime) -> list[ProviderPayment]:
         # Stripe filters on whole seconds; a fraction of a second would be dropped, so round out.
@@ -446,7 +462,5 @@ class StripeGateway(PaymentGateway):
         for refund in refunds.data:
             metadata = refund.metadata.to_dict() if refund.metadata is not None else {}
             if metadata.get(REFUND_KEY_METADATA) == idempotency_key:
-                return Refund(
-                    refund_id=refund.id, amount=refund.amount, status=refund.status or "pending"
-                )
+                return _refund_of(refund)
         return None

@@ -238,7 +238,7 @@ class SandboxStore:
             if earlier is not None:
                 if earlier.payment_id != payment_id or earlier.amount != amount:
                     raise Conflict("This Idempotency-Key was already used for another refund")
-                return earlier, notifications, False
+                return self._settle_if_due(session, earlier), notifications, False
             if payment.state != "success":
                 raise RefundNotAvailable("Only a successful payment can be refunded")
             available = payment.amount - payment.refunded
@@ -259,13 +259,31 @@ class SandboxStore:
             )
             if result.rowcount != 1:
                 raise RefundAmountMismatch("The refundable amount changed; read it again")
-            refund = SandboxRefund(id=refund_id, payment_id=payment_id, amount=amount)
+            refund = SandboxRefund(
+                id=refund_id, payment_id=payment_id, amount=amount, status="submitted"
+            )
             session.add(refund)
             session.refresh(payment)
             notifications += _notify(
                 payment, "card_payment_refunded", refund={"refund_id": refund_id, "amount": amount}
             )
         return refund, notifications, True
+
+    def read_refund(self, payment_id: str, refund_id: str) -> SandboxRefund:
+        """The refund, settled first when its time has come (lazy, like expiry)."""
+        with self._platform.session() as session:
+            refund = session.get(SandboxRefund, refund_id)
+            if refund is None or refund.payment_id != payment_id:
+                raise NotFound(f"No refund {refund_id} of payment {payment_id}")
+            return self._settle_if_due(session, refund)
+
+    def _settle_if_due(self, session: Session, refund: SandboxRefund) -> SandboxRefund:
+        settle = self._platform.settings.sandbox_refund_settle
+        if refund.status == "submitted" and refund.created_at + settle <= now():
+            refund.status = "success"
+            session.add(refund)
+            session.flush()
+        return refund
 
     @staticmethod
     def _load(session: Session, payment_id: str) -> SandboxPayment:

@@ -200,6 +200,16 @@ async def refund_payment(
     return Response(refund_view(refund), status_code=202 if created else 200)
 
 
+@get("/payments/{payment_id:str}/refunds/{refund_id:str}")
+async def get_refund(
+    request: Request[Any, Any, Any], payment_id: FromPath[str], refund_id: FromPath[str]
+) -> dict[str, Any]:
+    refund = await anyio.to_thread.run_sync(
+        store_of(request.app).read_refund, payment_id, refund_id
+    )
+    return refund_view(refund)
+
+
 def api_router() -> Router:
     return Router(
         path="/v1",
@@ -209,6 +219,7 @@ def api_router() -> Router:
             get_payment,
             cancel_payment,
             refund_payment,
+            get_refund,
         ],
         guards=[require_api_key],
         tags=["sandbox provider"],

@@ -65,7 +65,8 @@ class FakePayment:
 
     @property
     def refunded(self) -> int:
-        return sum(int(r["amount"]) for r in self.refunds)
+        # a refund that failed gave nothing back: its amount is available again
+        return sum(int(r["amount"]) for r in self.refunds if r["status"] != "error")
 
     @property
     def available(self) -> int:
@@ -105,6 +106,13 @@ class FakeGovUkPay:
             payment = self.payments[payment_id]
             if payment.status not in FINISHED:
                 payment.status, payment.code = "failed", "P0020"
+
+    def settle_refund(self, payment_id: str, refund_id: str, status: str = "success") -> None:
+        """What GOV.UK Pay does once the card scheme answers a submitted refund."""
+        with self.lock:
+            for refund in self.payments[payment_id].refunds:
+                if refund["refund_id"] == refund_id:
+                    refund["status"] = status
 
     def backdate(self, payment_id: str, created: datetime) -> None:
         """Move a payment's creation time, to put it in another day's search."""
@@ -379,6 +387,17 @@ class FakeGovUkPay:
                     fake.refund_keys[payment_id, key] = (canonical, made)
                 return Response(made, status_code=202)
 
+        @get("/v1/payments/{payment_id:str}/refunds/{refund_id:str}")
+        async def get_refund(payment_id: FromPath[str], refund_id: FromPath[str]) -> Response[Any]:
+            with fake.lock:
+                payment = fake.payments.get(payment_id)
+                found = (
+                    [r for r in payment.refunds if r["refund_id"] == refund_id] if payment else []
+                )
+            if not found:
+                return _error(404, "P0700", "Not found")
+            return Response(found[0])
+
         @get("/secure/{token:str}")
         async def card_page(token: FromPath[str]) -> Response[str]:
             with fake.lock:
@@ -408,7 +427,8 @@ class FakeGovUkPay:
                 return Response("", status_code=303, headers={"Location": payment.return_url})
 
         return Litestar(
-            [create, search, find, cancel, refund, card_page, pay], before_request=self._before
+            [create, search, find, cancel, refund, get_refund, card_page, pay],
+            before_request=self._before,
         )
 
     def _by_token(self, token: str) -> FakePayment | None:

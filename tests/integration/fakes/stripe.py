@@ -108,6 +108,15 @@ class FakeStripe:
             self.failures.clear()
             self.requests.clear()
 
+    def settle_refund(self, refund_id: str, status: str = "succeeded") -> None:
+        """What Stripe does once the card network answers a pending refund; a failed one gives
+        its amount back to the charge."""
+        with self.lock:
+            refund = self.refunds[refund_id]
+            refund["status"] = status
+            if status in ("failed", "canceled"):
+                self.charges[refund["charge"]]["amount_refunded"] -= refund["amount"]
+
     def expire(self, session_id: str) -> None:
         """What Stripe does at `expires_at` to a session the payer did not finish."""
         with self.lock:
@@ -451,6 +460,15 @@ class FakeStripe:
             }
             return Response(page)
 
+        @get("/v1/refunds/{refund_id:str}")
+        async def retrieve_refund(refund_id: FromPath[str]) -> Response[Any]:
+            with fake.lock:
+                refund = fake.refunds.get(refund_id)
+            if refund is None:
+                status, body = missing("refund", "id", refund_id)
+                return Response(body, status_code=status)
+            return Response(refund)
+
         @get("/c/pay/{session_id:str}")
         async def checkout_page(session_id: FromPath[str]) -> Response[str]:
             with fake.lock:
@@ -510,6 +528,7 @@ class FakeStripe:
                 expire_session,
                 create_refund,
                 list_refunds,
+                retrieve_refund,
                 checkout_page,
                 pay,
             ],
