@@ -39,6 +39,19 @@ class Settings(BaseSettings):
     staff_session_hours: int = 8
     sign_in_attempts: int = 5
     sign_in_lockout: timedelta = timedelta(minutes=15)
+    # Rate limits (429 beyond them): submissions created, through the API or the resident pages,
+    # per client IP; staff sign-in attempts per client IP and per account; each in one window.
+    rate_limit_window: timedelta = timedelta(minutes=1)
+    submission_rate_limit: int = Field(default=600, ge=1)
+    sign_in_rate_limit: int = Field(default=30, ge=1)
+    # The providers' card pages a resident's browser is sent to after "Submit and pay" (the CSP's
+    # form-action); our own address and the sandbox's are always allowed.
+    payment_page_origins: list[str] = Field(
+        default_factory=lambda: [
+            "https://card.payments.service.gov.uk",
+            "https://checkout.stripe.com",
+        ]
+    )
 
     # The built-in sandbox payment provider (payments.md): its API key and webhook signing key.
     sandbox_api_key: str = "sandbox-api-key"
@@ -91,6 +104,11 @@ class Settings(BaseSettings):
     @property
     def resolved_public_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies only over TLS: when asked, and whenever the public address is https."""
+        return self.cookie_secure or self.resolved_public_url.startswith("https://")
 
     @property
     def resolved_sandbox_url(self) -> str:

@@ -12,7 +12,6 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
 from temporalio.client import Client
 
@@ -27,8 +26,11 @@ from counterfoil.web.demo_inbox import demo_inbox_router
 from counterfoil.web.dev_pages import outbox as dev_outbox
 from counterfoil.web.errors import exception_handlers
 from counterfoil.web.health import health_router
+from counterfoil.web.ratelimit import RateLimiter
 from counterfoil.web.resident import resident_routes
 from counterfoil.web.sandbox import sandbox_router, stop_sandbox
+from counterfoil.web.security import security_headers, template_nonce
+from counterfoil.web.store import DatabaseStore
 from counterfoil.web.studio import studio_routes
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -38,7 +40,7 @@ CSRF_EXEMPT = ["/api/", "/callbacks/", "/sandbox/v1/", "/dev/inbox/receive/", "/
 
 
 def template_environment() -> Environment:
-    return Environment(
+    environment = Environment(
         loader=ChoiceLoader(
             [
                 FileSystemLoader(TEMPLATES),
@@ -49,6 +51,8 @@ def template_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.globals["csp_nonce"] = template_nonce
+    return environment
 
 
 def create_app(
@@ -58,6 +62,8 @@ def create_app(
     False (tests of routes that never reach Temporal)."""
     settings = platform.settings
     secret = settings.secret_key or secrets.token_urlsafe(32)
+    # Sessions and rate-limit counters in the database: shared by every web process.
+    store = DatabaseStore(platform.engine)
     route_handlers: list[Any] = [health_router]
     # each area adds its routers below (one line each)
     route_handlers.append(sandbox_router())
@@ -81,7 +87,13 @@ def create_app(
 
     return Litestar(
         route_handlers=route_handlers,
-        state=State({"platform": platform, "temporal": temporal}),
+        state=State(
+            {
+                "platform": platform,
+                "temporal": temporal,
+                "rate_limiter": RateLimiter(store.with_namespace("rate_limit")),
+            }
+        ),
         on_startup=[connect_to_temporal] if connect_temporal else [],
         # Sandbox webhooks in flight and gateway HTTP clients end with the app.
         on_shutdown=[stop_sandbox, close_gateways],
@@ -92,19 +104,21 @@ def create_app(
             ServerSideSessionConfig(
                 key="counterfoil-session",
                 max_age=settings.resident_session_minutes * 60,
-                secure=settings.cookie_secure,
+                secure=settings.secure_cookies,
                 samesite="lax",
                 httponly=True,
             ).middleware
         ],
-        stores={"sessions": MemoryStore()},
+        stores={"sessions": store.with_namespace("sessions")},
         csrf_config=CSRFConfig(
             secret=secret,
-            cookie_secure=settings.cookie_secure,
+            cookie_secure=settings.secure_cookies,
             cookie_httponly=True,
+            cookie_samesite="lax",
             exclude=CSRF_EXEMPT,
         ),
         exception_handlers=exception_handlers(),
+        before_send=[security_headers(settings)],
         request_max_body_size=settings.max_body_bytes,
         debug=False,
     )

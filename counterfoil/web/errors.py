@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from counterfoil.platform.errors import PlatformError, Unauthenticated, Unavailable
+from counterfoil.web.ratelimit import RateLimited
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,9 @@ def _platform_error(request: Request[Any, Any, Any], exc: PlatformError) -> Resp
         # a person who is not signed in: to the sign-in page, and back here afterwards
         return Redirect(f"/studio/sign-in?next_path={quote(next_path)}", status_code=303)
     errors = [{"pointer": pointer, "message": message} for pointer, message in exc.problems]
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Unavailable) else None
+    headers = None
+    if isinstance(exc, Unavailable | RateLimited):
+        headers = {"Retry-After": str(exc.retry_after)}
     return problem(request, exc.status, exc.detail, errors, headers)
 
 
@@ -86,6 +89,9 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     detail = exc.detail if status < 500 else "Something went wrong"
     if isinstance(exc, NotAuthorizedException) and "CSRF" in str(exc.detail):
         status, detail = 400, "Your session has expired or the form was out of date. Try again."
+    if status == 413:
+        limit = request.app.state.platform.settings.max_body_bytes
+        detail = f"What you sent is larger than this service accepts ({limit} bytes at most)."
     return problem(request, status, detail, headers=exc.headers)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -296,3 +296,15 @@ class LedgerSettings(SQLModel, table=True):
     vat_rates: dict[str, Any] | None = _json()
     # [{"header": "Cost centre", "field": "fund"}, ...]; see counterfoil.platform.ledger.csv_file.
     columns: list[dict[str, Any]] | None = _json()
+
+
+class WebStoreEntry(SQLModel, table=True):
+    """One key of the web's shared store (counterfoil.web.store): resident sessions and rate-limit
+    counters, kept here so that every web process sees the same ones."""
+
+    key: str = Field(primary_key=True, max_length=400)
+    value: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # A rate-limit counter's hits in its window (0 for plain values).
+    hits: int = 0
+    # Unix time after which the entry is gone; None never expires.
+    expires_at: float | None = Field(default=None, index=True)

@@ -18,6 +18,7 @@ from counterfoil.platform.db.models import Council, Delivery, DeliveryAttempt, P
 from counterfoil.platform.errors import Conflict, InvalidRequest, NotFound, PlatformError
 from counterfoil.platform.submissions import create_submission, submission_for
 from counterfoil.web.api.auth import AUTH, platform_of
+from counterfoil.web.ratelimit import limit_submissions
 from counterfoil.workflows.submission.client import (
     cancel_submission,
     record_response,
@@ -67,7 +68,11 @@ def _store(
         return create_submission(session, council, slug, answers, key)
 
 
-@post("/councils/{council:str}/forms/{slug:str}/submissions", status_code=201)
+@post(
+    "/councils/{council:str}/forms/{slug:str}/submissions",
+    status_code=201,
+    guards=[limit_submissions],
+)
 async def create(
     council: FromPath[str],
     slug: FromPath[str],

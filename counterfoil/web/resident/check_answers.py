@@ -13,6 +13,7 @@ from counterfoil.forms import Quote
 from counterfoil.platform import Platform
 from counterfoil.platform.submissions import create_submission
 from counterfoil.rules import format_pence
+from counterfoil.web.ratelimit import limit_submissions
 from counterfoil.web.resident._common import (
     CHECK_ANSWERS,
     AnyRequest,
@@ -42,7 +43,11 @@ async def check_answers(
     return show_check_answers(request, await live_site(request, council, slug))
 
 
-@post("/{council:str}/{slug:str}/check-answers", name="resident:submit")
+@post(
+    "/{council:str}/{slug:str}/check-answers",
+    name="resident:submit",
+    guards=[limit_submissions],
+)
 async def submit(
     request: AnyRequest, council: FromPath[str], slug: FromPath[str]
 ) -> Template | Redirect:

@@ -18,6 +18,7 @@ from counterfoil.platform.db.models import Council
 from counterfoil.platform.errors import PermissionDenied, Unauthenticated
 from counterfoil.platform.staff import StaffMember, member_for, sign_in, sign_out
 from counterfoil.web.api.auth import platform_of
+from counterfoil.web.ratelimit import limit_sign_in
 
 COOKIE = "cf_staff"
 SIGN_IN = "/studio/sign-in"
@@ -87,6 +88,7 @@ async def sign_in_submit(
     if not password:
         errors["password"] = "Enter your password"
     if not errors:
+        await limit_sign_in(request, council, email)
         try:
             token = await anyio.to_thread.run_sync(
                 sign_in, platform_of(request), council, email, password
@@ -124,7 +126,7 @@ def _cookie(request: Request[Any, Any, Any], token: str) -> Cookie:
         value=token,
         path="/studio",
         httponly=True,
-        secure=settings.cookie_secure,
+        secure=settings.secure_cookies,
         samesite="lax",
         max_age=settings.staff_session_hours * 3600,
     )
