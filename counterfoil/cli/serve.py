@@ -12,6 +12,7 @@ import typer
 
 from counterfoil.platform import Platform, Settings
 from counterfoil.platform.db import migrate as apply_migrations
+from counterfoil.platform.observability import configure_logging
 from counterfoil.workflows.devserver import dev_server, port_open
 
 
@@ -58,6 +59,12 @@ def _serve(settings: Settings, *, web: bool, worker: bool) -> None:
     # the signal once it has shut down, and the default handler would kill us before the worker
     # and the dev Temporal server are stopped.
     signal.signal(signal.SIGTERM, _interrupt)
+    from counterfoil.workflows.tracing import configure_tracing
+
+    service = {(True, True): "counterfoil", (True, False): "counterfoil-web"}.get(
+        (web, worker), "counterfoil-worker"
+    )
+    tracer = configure_tracing(settings, service)
     platform = Platform.open(settings)
     server = PlatformServer(platform, web=web, worker=worker)
     try:
@@ -66,6 +73,8 @@ def _serve(settings: Settings, *, web: bool, worker: bool) -> None:
         pass
     finally:
         platform.close()
+        if tracer is not None:
+            tracer.shutdown()  # sends the spans still batched
 
 
 def _finish(code: int = 0) -> None:
@@ -79,7 +88,8 @@ def dev() -> None:
     """The embedded default: dev Temporal server, migrations, demo council, worker and web."""
     from counterfoil.platform.seed import seed_demo
 
-    settings = Settings(dev_pages=True)
+    settings = Settings(dev_pages=True, metrics_enabled=True)
+    configure_logging(settings, default_format="console")
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     try:
         with dev_temporal(settings):
@@ -100,6 +110,7 @@ def dev() -> None:
 def web() -> None:
     """The web process alone (production: scale these out)."""
     settings = Settings()
+    configure_logging(settings)
     typer.echo(f"Counterfoil web on {settings.resolved_public_url}")
     _serve(settings, web=True, worker=False)
     _finish()
@@ -107,7 +118,9 @@ def web() -> None:
 
 def worker() -> None:
     """The worker process alone (production: scale these out)."""
-    _serve(Settings(), web=False, worker=True)
+    settings = Settings()
+    configure_logging(settings)
+    _serve(settings, web=False, worker=True)
     _finish()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -96,6 +97,21 @@ class Settings(BaseSettings):
     smtp_host: str = ""
     smtp_port: int = 25
     mail_from: str = "no-reply@counterfoil.invalid"
+
+    # Observability (README "Logs, metrics and traces").
+    # Log lines: "json" (one object a line) or "console"; empty means the command's own default
+    # (json for `counterfoil web` and `worker`, console for `counterfoil dev`).
+    log_format: Literal["", "json", "console"] = ""
+    log_level: str = "INFO"
+    # GET /metrics (Prometheus text) on the web app: off unless enabled; with a token set, a scraper
+    # must send `Authorization: Bearer <token>`.
+    metrics_enabled: bool = False
+    metrics_token: str = ""
+    # The worker's own metrics HTTP server on this port (bound to `host`); 0 means none.
+    worker_metrics_port: int = 0
+    # OpenTelemetry traces of web -> workflow -> activities; OTLP when OTEL_EXPORTER_OTLP_ENDPOINT
+    # is set, else printed to the console. Off: no tracer, no interceptor, no middleware.
+    otel_enabled: bool = False
 
     @property
     def resolved_database_url(self) -> str:

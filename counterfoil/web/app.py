@@ -26,6 +26,11 @@ from counterfoil.web.demo_inbox import demo_inbox_router
 from counterfoil.web.dev_pages import outbox as dev_outbox
 from counterfoil.web.errors import exception_handlers
 from counterfoil.web.health import health_router
+from counterfoil.web.observability import (
+    observability_hooks,
+    observability_middleware,
+    observability_routes,
+)
 from counterfoil.web.ratelimit import RateLimiter
 from counterfoil.web.resident import resident_routes
 from counterfoil.web.sandbox import sandbox_router, stop_sandbox
@@ -78,6 +83,7 @@ def create_app(
         route_handlers.append(dev_outbox)
     route_handlers.extend(studio_routes())
     route_handlers.extend(resident_routes())
+    route_handlers.extend(observability_routes(settings))
 
     async def connect_to_temporal(app: Litestar) -> None:
         if app.state.get("temporal") is None:
@@ -101,13 +107,14 @@ def create_app(
             engine=JinjaTemplateEngine.from_environment(template_environment())
         ),
         middleware=[
+            *observability_middleware(settings),
             ServerSideSessionConfig(
                 key="counterfoil-session",
                 max_age=settings.resident_session_minutes * 60,
                 secure=settings.secure_cookies,
                 samesite="lax",
                 httponly=True,
-            ).middleware
+            ).middleware,
         ],
         stores={"sessions": store.with_namespace("sessions")},
         csrf_config=CSRFConfig(
@@ -118,7 +125,10 @@ def create_app(
             exclude=CSRF_EXEMPT,
         ),
         exception_handlers=exception_handlers(),
+        before_send=observability_hooks(settings),
         before_send=[security_headers(settings)],
         request_max_body_size=settings.max_body_bytes,
+        # the process's logging is configured once (configure_logging), not by Litestar
+        logging_config=None,
         debug=False,
     )

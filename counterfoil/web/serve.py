@@ -13,6 +13,7 @@ import uvloop
 from temporalio.client import Client
 
 from counterfoil.platform import Platform
+from counterfoil.platform.observability.metrics import worker_metrics_server
 from counterfoil.platform.payments import default_registry
 from counterfoil.web.app import create_app
 from counterfoil.workflows.client import connect
@@ -45,6 +46,7 @@ class PlatformServer:
             if self._worker:
                 worker = build_worker(client, self.platform, gateways, http, executor)
                 await stack.enter_async_context(worker)
+                stack.enter_context(worker_metrics_server(settings))
                 await ensure_schedules(client, self.platform)
                 await ensure_retention_schedules(client, self.platform)
             if self._web:
@@ -52,7 +54,7 @@ class PlatformServer:
                     create_app(self.platform, temporal=client),
                     host=settings.host,
                     port=settings.port,
-                    log_level="warning",
+                    log_config=None,  # the process's logging is set up once (configure_logging)
                     lifespan="on",
                 )
                 self._server = uvicorn.Server(config)

@@ -15,6 +15,7 @@ from counterfoil.platform import Platform
 from counterfoil.platform.payments import GatewayRegistry
 from counterfoil.workflows.distribution.activities import DistributionActivities
 from counterfoil.workflows.distribution.workflows import DistributionWorkflow
+from counterfoil.workflows.instrumentation import ActivityInstrumentation
 from counterfoil.workflows.retention.activities import RetentionActivities
 from counterfoil.workflows.retention.workflows import RetentionWorkflow
 from counterfoil.workflows.submission.activities import SubmissionActivities
@@ -54,4 +55,6 @@ def build_worker(
             restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
         ),
         graceful_shutdown_timeout=timedelta(seconds=10),
+        # tracing comes with the client's interceptors; this adds log context and timings
+        interceptors=[ActivityInstrumentation()],
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Mapping
+from html import unescape
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ from counterfoil.platform.seed import seed_demo
 from tests.integration.conftest import Live
 
 _CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
+FormData = dict[str, str | list[str]]
 
 
 def seeded(live: Live) -> str:
@@ -105,3 +107,45 @@ def wait_for_status(http: httpx.Client, key: str, reference: str, status: str) -
     return wait_for(  # type: ignore[no-any-return]
         lambda: (body := status_of(http, key, reference))["status"] == status and body
     )
+
+
+class Browser:
+    """Cookies kept, redirects followed, every form posted with the page's own CSRF token."""
+
+    def __init__(self, live: Live) -> None:
+        self.http = httpx.Client(base_url=live.base_url, timeout=30, follow_redirects=True)
+
+    def get(self, path: str) -> httpx.Response:
+        return self.http.get(path)
+
+    def submit(self, page: httpx.Response, data: FormData | None = None) -> httpx.Response:
+        action = re.search(r'<form method="post" action="([^"]+)"', page.text)
+        assert action, "the page has no form"
+        body = {**(data or {}), "_csrf_token": csrf_token(page.text)}
+        return self.http.post(unescape(action.group(1)), data=body)
+
+    def answer(self, path: str, data: FormData) -> httpx.Response:
+        return self.submit(self.get(path), data)
+
+
+def pay_for_bulky_waste(browser: Browser, contact: Mapping[str, str], card: str) -> str:
+    """A resident books a bulky waste collection on the demo council (seeded) and pays by card
+    at the sandbox; `contact` holds name, email, phone, address_line1, postcode and
+    location_notes. Returns the reference from the confirmation page's address."""
+    browser.answer("/demo/bulky-waste/collection-type", {"collection_type": "bulky"})
+    browser.answer("/demo/bulky-waste/items", {"items-0-kind": "sofa", "items-0-quantity": "1"})
+    browser.answer("/demo/bulky-waste/concession", {"concession": "no"})
+    browser.answer(
+        "/demo/bulky-waste/contact",
+        {key: contact[key] for key in ("name", "email", "phone")},
+    )
+    browser.answer(
+        "/demo/bulky-waste/address",
+        {key: contact[key] for key in ("address_line1", "postcode", "location_notes")},
+    )
+    card_page = browser.submit(browser.get("/demo/bulky-waste/check-answers"))
+    assert "/sandbox/" in str(card_page.url), card_page.text
+    done = pay_on_card_page(browser.http, str(card_page.url), card)
+    prefix = "/demo/confirmation/"
+    assert done.url.path.startswith(prefix), done.text
+    return done.url.path.removeprefix(prefix)

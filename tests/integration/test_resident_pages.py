@@ -19,9 +19,8 @@ from counterfoil.platform.db.models import Council, Submission
 from counterfoil.platform.seed import demo_definitions
 from counterfoil.web.resident.assets import BUILD_DIR
 from tests.integration.conftest import Live
-from tests.integration.journeys import csrf_token, pay_on_card_page
+from tests.integration.journeys import Browser, FormData, pay_on_card_page
 
-FormData = dict[str, str | list[str]]
 COUNCIL = "riverside"
 COUNCIL_NAME = "Riverside Borough Council"
 DASH = " \u2013 "  # page titles join their parts with an en dash
@@ -108,25 +107,6 @@ WIDGETS_FORM: dict[str, Any] = {
     },
     "fulfilment": {"department": "waste-services"},
 }
-
-
-class Browser:
-    """Cookies kept, redirects followed, every form posted with the page's own CSRF token."""
-
-    def __init__(self, live: Live) -> None:
-        self.http = httpx.Client(base_url=live.base_url, timeout=30, follow_redirects=True)
-
-    def get(self, path: str) -> httpx.Response:
-        return self.http.get(path)
-
-    def submit(self, page: httpx.Response, data: FormData | None = None) -> httpx.Response:
-        action = re.search(r'<form method="post" action="([^"]+)"', page.text)
-        assert action, "the page has no form"
-        body = {**(data or {}), "_csrf_token": csrf_token(page.text)}
-        return self.http.post(unescape(action.group(1)), data=body)
-
-    def answer(self, path: str, data: FormData) -> httpx.Response:
-        return self.submit(self.get(path), data)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from counterfoil.platform import forms_store
 from counterfoil.platform.db.models import Submission
 from counterfoil.platform.errors import AnswersInvalid, Conflict, NotFound
+from counterfoil.platform.observability.metrics import SUBMISSION_TRANSITIONS
 from counterfoil.platform.submissions.references import new_reference
 
 
@@ -65,6 +66,8 @@ def create_submission(
         session.flush()
     except IntegrityError as exc:  # two requests with one key at once: the other one won
         raise Conflict("A submission with this Idempotency-Key is being created") from exc
+    # the workflow counts the statuses after this one, as it records them
+    SUBMISSION_TRANSITIONS.labels("submitted").inc()
     return submission
 
 

@@ -8,6 +8,7 @@ half-way) never charges, refunds or delivers twice: a payment is created with th
 from __future__ import annotations
 
 import asyncio
+import logging
 import smtplib
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -34,6 +35,7 @@ from counterfoil.platform.departments import (
 )
 from counterfoil.platform.ledger import post_full_refund, post_partial_refund, post_payment
 from counterfoil.platform.notifications import queue_email, send_email
+from counterfoil.platform.observability import metrics
 from counterfoil.platform.payments import (
     GatewayRegistry,
     PaymentRejected,
@@ -50,6 +52,7 @@ from counterfoil.workflows.submission.types import (
     StatusChange,
 )
 
+log = logging.getLogger(__name__)
 DEFAULT_PROVIDER = "sandbox"
 
 
@@ -195,7 +198,9 @@ class SubmissionActivities:
         try:
             await deliver_submission(self._platform, reference, self._http)
         except DeliveryFailed as exc:
+            metrics.DELIVERY_ATTEMPTS.labels("failed").inc()
             raise ApplicationError(str(exc), type="DeliveryFailed") from exc
+        metrics.DELIVERY_ATTEMPTS.labels("delivered").inc()
 
     @activity.defn(name="submission.send_receipt")
     def send_receipt(self, reference: str) -> None:
@@ -227,9 +232,12 @@ class SubmissionActivities:
 
     @activity.defn(name="submission.record_status")
     def record_status(self, change: StatusChange) -> None:
+        entered: datetime | None = None  # counted once committed: a retried try is not counted
+        finished: list[Payment] = []
         with self._platform.session() as session:
             submission = submission_for(session, change.reference)
             if submission.status != change.status:
+                entered = submission.created_at
                 submission.status = change.status
                 submission.updated_at = datetime.now(UTC)
                 session.add(submission)
@@ -243,7 +251,7 @@ class SubmissionActivities:
                     )
                 )
             if change.status in ("paid", "payment_failed", "expired", "cancelled"):
-                self._finish_payments(session, submission)
+                finished = self._finish_payments(session, submission)
             if change.status == "paid":  # in the same transaction: paid means posted
                 post_payment(session, submission, datetime.now(UTC))
             alerts = (
@@ -251,6 +259,15 @@ class SubmissionActivities:
                 if change.status == "delivery_failed"
                 else []
             )
+        if entered is not None:
+            # the status only: notes can quote a department's free text
+            log.info("submission is now %s", change.status)
+            metrics.SUBMISSION_TRANSITIONS.labels(change.status).inc()
+            created = entered if entered.tzinfo else entered.replace(tzinfo=UTC)
+            age = (datetime.now(UTC) - created).total_seconds()
+            metrics.SUBMISSION_AGE.labels(change.status).observe(max(age, 0.0))
+        for payment in finished:
+            metrics.PAYMENT_OUTCOMES.labels(payment.provider, payment.state).inc()
         for key in alerts:
             try:
                 send_email(self._platform, key)
@@ -358,8 +375,10 @@ class SubmissionActivities:
             )
 
     @staticmethod
-    def _finish_payments(session: Session, submission: Submission) -> None:
-        """Bring each payment row's state to the latest finished state its provider reported."""
+    def _finish_payments(session: Session, submission: Submission) -> list[Payment]:
+        """Bring each payment row's state to the latest finished state its provider reported;
+        returns the rows this changed."""
+        changed: list[Payment] = []
         payments = session.exec(select(Payment).where(Payment.submission_id == submission.id)).all()
         for payment in payments:
             events = session.exec(
@@ -378,6 +397,8 @@ class SubmissionActivities:
                 payment.state = final
                 payment.finished_at = datetime.now(UTC)
                 session.add(payment)
+                changed.append(payment)
+        return changed
 
     def all(self) -> list[Callable[..., Any]]:
         return [
