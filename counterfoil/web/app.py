@@ -125,8 +125,7 @@ def create_app(
             exclude=CSRF_EXEMPT,
         ),
         exception_handlers=exception_handlers(),
-        before_send=observability_hooks(settings),
-        before_send=[security_headers(settings)],
+        before_send=[*observability_hooks(settings), security_headers(settings)],
         request_max_body_size=settings.max_body_bytes,
         # the process's logging is configured once (configure_logging), not by Litestar
         logging_config=None,
