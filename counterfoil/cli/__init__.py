@@ -8,6 +8,7 @@ from counterfoil.cli import serve
 from counterfoil.cli.forms import forms_app
 from counterfoil.cli.keys import keys_app
 from counterfoil.cli.ledger import ledger_app
+from counterfoil.cli.reconcile import reconcile_app
 from counterfoil.cli.retention import retention_app
 from counterfoil.cli.users import users_app
 
@@ -15,6 +16,7 @@ app = typer.Typer(no_args_is_help=True, help="Counterfoil: payable e-forms for U
 app.add_typer(forms_app, name="forms")
 app.add_typer(keys_app, name="keys")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(reconcile_app, name="reconcile")
 app.add_typer(retention_app, name="retention")
 app.add_typer(users_app, name="users")
 for command in (serve.dev, serve.web, serve.worker, serve.migrate):

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     reconciliation_backoff: list[timedelta] = Field(
         default_factory=lambda: [timedelta(minutes=m) for m in (1, 2, 5, 10, 20)]
     )
+    # Each council's daily comparison of its payments with its providers' lists runs at this hour
+    # (Europe/London), for the day before.
+    reconciliation_hour: int = Field(default=4, ge=0, le=23)
     delivery_retry_schedule: list[timedelta] = Field(
         default_factory=lambda: [
             timedelta(minutes=1),

@@ -19,6 +19,7 @@ from counterfoil.platform import Platform
 from counterfoil.web.api.departments import departments_router
 from counterfoil.web.api.forms import forms_router
 from counterfoil.web.api.ledger import ledger_router
+from counterfoil.web.api.reconciliation import reconciliation_router
 from counterfoil.web.api.submissions import submissions_router
 from counterfoil.web.api.users import users_router
 from counterfoil.web.callbacks import close_gateways, receive_provider_webhook
@@ -76,6 +77,7 @@ def create_app(
     route_handlers.append(departments_router)
     route_handlers.append(forms_router)
     route_handlers.append(ledger_router)
+    route_handlers.append(reconciliation_router)
     route_handlers.append(submissions_router)
     route_handlers.append(users_router)
     route_handlers.append(demo_inbox_router)

@@ -1,5 +1,6 @@
-"""What the daily per-council workflows (distribution, retention) share: ids that keep one
-deployment's runs apart from another's, running one day by hand, and each council's schedule."""
+"""What the daily per-council workflows (distribution, retention, reconciliation) share: ids that
+keep one deployment's runs apart from another's, running one day by hand, and each council's
+schedule."""
 
 from __future__ import annotations
 
@@ -36,11 +37,16 @@ def deployment_suffix(settings: Settings) -> str:
 
 
 async def run_day(
-    client: Client, settings: Settings, run: Callable[..., Any], arg: Any, workflow_id: str
+    client: Client,
+    settings: Settings,
+    run: Callable[..., Any],
+    arg: Any,
+    workflow_id: str,
+    reuse: WorkflowIDReusePolicy = WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
 ) -> Any:
-    """Run one day's workflow and wait for it. A run in progress is joined (USE_EXISTING); a day
-    already completed is not started again (reuse only after a failure or termination): its result
-    is returned. A missing council comes back as NotFound."""
+    """Run one day's workflow and wait for it. A run in progress is joined (USE_EXISTING); by
+    default a day already completed is not started again (reuse only after a failure or
+    termination): its result is returned. A missing council comes back as NotFound."""
     try:
         handle = await client.start_workflow(
             run,
@@ -48,7 +54,7 @@ async def run_day(
             id=workflow_id,
             task_queue=settings.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+            id_reuse_policy=reuse,
         )
     except WorkflowAlreadyStartedError:
         handle = client.get_workflow_handle_for(run, workflow_id)

@@ -308,3 +308,42 @@ class WebStoreEntry(SQLModel, table=True):
     hits: int = 0
     # Unix time after which the entry is gone; None never expires.
     expires_at: float | None = Field(default=None, index=True)
+
+
+class ReconciliationRun(SQLModel, table=True):
+    """A council's daily comparison of its payments with the providers' lists, one row per day:
+    a rerun replaces the day's differences rather than adding a second report."""
+
+    __table_args__ = (UniqueConstraint("council_id", "business_date"),)
+    id: int | None = Field(default=None, primary_key=True)
+    council_id: int = Field(foreign_key="council.id", index=True)
+    business_date: date
+    # How many payments each side had that day, over every gateway the council uses.
+    ours: int
+    theirs: int
+    differences: int
+    # sha256 of the differences, so an unchanged rerun is recognised (and not emailed again).
+    digest: str = Field(max_length=64)
+    ran_at: datetime = Field(default_factory=utcnow)
+
+
+class ReconciliationDifference(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="reconciliationrun.id", index=True)
+    provider: str = Field(max_length=32)
+    # missing_at_provider | missing_with_us | amount | state
+    kind: str = Field(max_length=32)
+    provider_id: str = Field(max_length=100)
+    reference: str = Field(max_length=100)
+    our_amount: int | None = None
+    their_amount: int | None = None
+    our_state: str | None = Field(default=None, max_length=32)
+    their_state: str | None = Field(default=None, max_length=32)
+
+
+class FinanceSettings(SQLModel, table=True):
+    """A council's finance team contact: where reconciliation differences are emailed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    council_id: int = Field(foreign_key="council.id", unique=True)
+    email: str = Field(max_length=254)
