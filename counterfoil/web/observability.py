@@ -56,21 +56,13 @@ class RequestContextMiddleware(ASGIMiddleware):
                 var.reset(token)
 
 
-def _span_details(scope: Scope) -> tuple[str, dict[str, Any]]:
-    # the route template keeps span names few and free of references
-    route = scope.get("path_template") or scope.get("path", "")
-    return f"{scope.get('method', '')} {route}", {"http.route": route}
-
-
 def observability_middleware(settings: Settings) -> list[Any]:
-    """Outermost first: the trace span, the request context, the metrics."""
+    """Outermost first: the trace spans, the request context, the metrics."""
     middleware: list[Any] = []
     if settings.otel_enabled:
-        from litestar.plugins.opentelemetry import OpenTelemetryConfig
+        from counterfoil.web.tracing import tracing_middleware
 
-        middleware.append(
-            OpenTelemetryConfig(scope_span_details_extractor=_span_details).middleware
-        )
+        middleware.extend(tracing_middleware())
     middleware.append(RequestContextMiddleware())
     if settings.metrics_enabled:
         middleware.append(RequestMetricsMiddleware())
