@@ -59,6 +59,18 @@ class Settings(BaseSettings):
     sandbox_webhook_secret: str = "sandbox-webhook-secret"
     # Where the platform reaches the sandbox over HTTP; empty means public_url + /sandbox.
     sandbox_base_url: str = ""
+    # Where the GOV.UK Pay and Stripe adapters send their requests (tests point them at fakes).
+    govuk_pay_url: str = "https://publicapi.payments.service.gov.uk"
+    stripe_api_base: str = "https://api.stripe.com"
+    # Fernet keys (comma-separated, each `Fernet.generate_key()`) that encrypt councils' payment
+    # provider credentials at rest: the first encrypts, every one decrypts, so a new key goes
+    # first and the old one stays until everything is re-encrypted. Empty derives one key from
+    # secret_key (dev); with both empty, storing or reading credentials is refused.
+    credentials_keys: str = ""
+    # A council (or form) with no payment account takes payments in the built-in sandbox, where
+    # no money moves: right for dev and demos; turn off in production so such payments wait
+    # (and retry) until an administrator sets an account.
+    sandbox_fallback: bool = True
     # A sandbox refund is `submitted` for this long, then `success`, as a real provider's is
     # asynchronous.
     sandbox_refund_settle: timedelta = timedelta(seconds=5)

@@ -19,6 +19,7 @@ from counterfoil.platform import Platform
 from counterfoil.web.api.departments import departments_router
 from counterfoil.web.api.forms import forms_router
 from counterfoil.web.api.ledger import ledger_router
+from counterfoil.web.api.payment_accounts import payment_accounts_router
 from counterfoil.web.api.reconciliation import reconciliation_router
 from counterfoil.web.api.submissions import submissions_router
 from counterfoil.web.api.users import users_router
@@ -80,6 +81,7 @@ def create_app(
     route_handlers.append(reconciliation_router)
     route_handlers.append(submissions_router)
     route_handlers.append(users_router)
+    route_handlers.append(payment_accounts_router)
     route_handlers.append(demo_inbox_router)
     if settings.dev_pages:
         route_handlers.append(dev_outbox)

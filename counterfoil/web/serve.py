@@ -14,8 +14,9 @@ from temporalio.client import Client
 
 from counterfoil.platform import Platform
 from counterfoil.platform.observability.metrics import worker_metrics_server
-from counterfoil.platform.payments import default_registry
+from counterfoil.platform.payments.accounts import PaymentAccounts
 from counterfoil.web.app import create_app
+from counterfoil.web.callbacks import share_accounts
 from counterfoil.workflows.client import connect
 from counterfoil.workflows.distribution.client import ensure_schedules
 from counterfoil.workflows.retention.client import ensure_schedules as ensure_retention_schedules
@@ -38,20 +39,23 @@ class PlatformServer:
         settings = self.platform.settings
         self._loop = asyncio.get_running_loop()
         client = client or await connect(settings)
-        gateways = default_registry(settings)
         async with contextlib.AsyncExitStack() as stack:
-            stack.push_async_callback(gateways.aclose)
             http = await stack.enter_async_context(httpx.AsyncClient())
+            # One set of provider gateways for web and worker, on the same client as deliveries.
+            accounts = PaymentAccounts(self.platform, client=http)
+            stack.push_async_callback(accounts.aclose)
             executor = stack.enter_context(ThreadPoolExecutor(max_workers=16))
             if self._worker:
-                worker = build_worker(client, self.platform, gateways, http, executor)
+                worker = build_worker(client, self.platform, accounts, http, executor)
                 await stack.enter_async_context(worker)
                 stack.enter_context(worker_metrics_server(settings))
                 await ensure_schedules(client, self.platform)
                 await ensure_retention_schedules(client, self.platform)
             if self._web:
+                app = create_app(self.platform, temporal=client)
+                share_accounts(app, accounts)
                 config = uvicorn.Config(
-                    create_app(self.platform, temporal=client),
+                    app,
                     host=settings.host,
                     port=settings.port,
                     log_config=None,  # the process's logging is set up once (configure_logging)

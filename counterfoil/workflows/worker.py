@@ -12,7 +12,7 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from counterfoil.platform import Platform
-from counterfoil.platform.payments import GatewayRegistry
+from counterfoil.platform.payments.accounts import PaymentAccounts
 from counterfoil.workflows.distribution.activities import DistributionActivities
 from counterfoil.workflows.distribution.workflows import DistributionWorkflow
 from counterfoil.workflows.instrumentation import ActivityInstrumentation
@@ -38,11 +38,11 @@ PASSTHROUGH = (
 def build_worker(
     client: Client,
     platform: Platform,
-    gateways: GatewayRegistry,
+    accounts: PaymentAccounts,
     http: httpx.AsyncClient,
     executor: ThreadPoolExecutor,
 ) -> Worker:
-    activities = SubmissionActivities(platform, gateways, http)
+    activities = SubmissionActivities(platform, accounts, http)
     return Worker(
         client,
         task_queue=platform.settings.task_queue,

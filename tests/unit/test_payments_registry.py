@@ -8,12 +8,9 @@ import pytest
 
 import counterfoil.platform.payments as payments
 from counterfoil.platform import Settings
-from counterfoil.platform.payments import (
-    GatewayRegistry,
-    SandboxGateway,
-    UnknownGateway,
-    default_registry,
-)
+from counterfoil.platform.payments import SandboxGateway, UnknownGateway, default_registry
+from counterfoil.platform.payments.credentials import NoCredentials, StripeCredentials
+from counterfoil.platform.payments.registry import Adapter
 from counterfoil.web.sandbox._cards import CardForm, Outcome, check_card
 
 
@@ -22,19 +19,21 @@ def _settings() -> Settings:
 
 
 def test_registry_refuses_a_duplicate_id() -> None:
-    registry = GatewayRegistry()
-    registry.register(SandboxGateway(_settings()))
+    registry = default_registry()
     with pytest.raises(ValueError, match="'sandbox' is already registered"):
-        registry.register(SandboxGateway(_settings()))
+        registry.register(Adapter("sandbox", NoCredentials, lambda *_: SandboxGateway(_settings())))
 
 
-def test_registry_names_the_known_ids_for_an_unknown_one() -> None:
-    registry = default_registry(_settings())
-    assert registry.get("sandbox").id == "sandbox"
+def test_registry_holds_every_real_adapter_and_names_them_for_an_unknown_id() -> None:
+    registry = default_registry()
+    assert list(registry) == ["govuk_pay", "sandbox", "stripe"]
+    assert registry.get("stripe").credentials is StripeCredentials
+    assert not registry.get("sandbox").live
     with pytest.raises(
-        UnknownGateway, match=r"no payment gateway 'stripe' \(registered: sandbox\)"
+        UnknownGateway,
+        match=r"no payment gateway 'paypal' \(registered: govuk_pay, sandbox, stripe\)",
     ):
-        registry.get("stripe")
+        registry.get("paypal")
 
 
 def test_payments_package_exports_are_pinned() -> None:

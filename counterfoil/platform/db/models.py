@@ -96,6 +96,8 @@ class Payment(SQLModel, table=True):
     idempotency_key: str = Field(unique=True, max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
+    # The council's PaymentAccount it was taken with; None for the built-in sandbox fallback.
+    account_id: int | None = Field(default=None, foreign_key="paymentaccount.id")
 
 
 class PaymentEvent(SQLModel, table=True):
@@ -347,3 +349,24 @@ class FinanceSettings(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     council_id: int = Field(foreign_key="council.id", unique=True)
     email: str = Field(max_length=254)
+
+
+class PaymentAccount(SQLModel, table=True):
+    """A council's payment provider account, for all its forms (form_slug "") or for one form.
+
+    The credentials are one Fernet token (payments/credentials.py); only `hint` is ever shown.
+    An account replaced by another provider or mode, or deleted, is retired, not removed: the
+    payments taken with it still need it for refunds and reconciliation."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    council_id: int = Field(foreign_key="council.id", index=True)
+    form_slug: str = Field(default="", max_length=63)
+    provider: str = Field(max_length=32)
+    mode: str = Field(max_length=8)  # test | live
+    credentials: str
+    hint: str = Field(default="", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = Field(default="", max_length=254)
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by: str = Field(default="", max_length=254)
+    retired_at: datetime | None = None

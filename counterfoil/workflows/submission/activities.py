@@ -37,11 +37,12 @@ from counterfoil.platform.ledger import post_full_refund, post_partial_refund, p
 from counterfoil.platform.notifications import queue_email, send_email
 from counterfoil.platform.observability import metrics
 from counterfoil.platform.payments import (
-    GatewayRegistry,
+    PaymentGateway,
     PaymentRejected,
     PaymentState,
     RefundMismatch,
 )
+from counterfoil.platform.payments.accounts import NoPaymentAccount, PaymentAccounts
 from counterfoil.platform.submissions import submission_for
 from counterfoil.rules import format_pence
 from counterfoil.workflows.submission.types import (
@@ -53,15 +54,14 @@ from counterfoil.workflows.submission.types import (
 )
 
 log = logging.getLogger(__name__)
-DEFAULT_PROVIDER = "sandbox"
 
 
 class SubmissionActivities:
     def __init__(
-        self, platform: Platform, gateways: GatewayRegistry, http: httpx.AsyncClient
+        self, platform: Platform, accounts: PaymentAccounts, http: httpx.AsyncClient
     ) -> None:
         self._platform = platform
-        self._gateways = gateways
+        self._accounts = accounts
         self._http = http
 
     @activity.defn(name="submission.prepare")
@@ -88,7 +88,14 @@ class SubmissionActivities:
         if existing is not None and existing.next_url:
             return PaymentCreated(provider_id=existing.provider_id, next_url=existing.next_url)
         submission, council = await asyncio.to_thread(self._submission_and_council, reference)
-        gateway = self._gateways.get(DEFAULT_PROVIDER)
+        assert council.id is not None
+        try:
+            account_id, gateway = await asyncio.to_thread(
+                self._accounts.gateway_for_form, council.id, submission.form_slug
+            )
+        except NoPaymentAccount as exc:
+            # retried on the workflow's back-off: it goes on once an administrator sets an account
+            raise ApplicationError(str(exc), type="NoPaymentAccount") from exc
         public = self._platform.settings.resolved_public_url
         try:
             created = await gateway.create(
@@ -106,6 +113,7 @@ class SubmissionActivities:
             self._store_payment,
             submission,
             attempt,
+            account_id,
             gateway.id,
             created.provider_id,
             created.next_url,
@@ -116,7 +124,7 @@ class SubmissionActivities:
     async def fetch_payment(self, provider_id: str, source: str) -> PaymentUpdate:
         """The provider's own view of a payment, recorded as an event (strongly consistent read)."""
         payment = await asyncio.to_thread(self._payment_by_provider_id, provider_id)
-        status = await self._gateways.get(payment.provider).get(provider_id)
+        status = await (await self._gateway_of(payment)).get(provider_id)
         await asyncio.to_thread(
             self._record_event,
             payment.provider,
@@ -135,7 +143,7 @@ class SubmissionActivities:
     @activity.defn(name="submission.cancel_payment")
     async def cancel_payment(self, provider_id: str) -> None:
         payment = await asyncio.to_thread(self._payment_by_provider_id, provider_id)
-        gateway = self._gateways.get(payment.provider)
+        gateway = await self._gateway_of(payment)
         status = await gateway.get(provider_id)
         if not status.state.finished:
             try:
@@ -148,7 +156,7 @@ class SubmissionActivities:
     @activity.defn(name="submission.refund")
     async def refund(self, reference: str) -> None:
         payment = await asyncio.to_thread(self._paid_payment, reference)
-        gateway = self._gateways.get(payment.provider)
+        gateway = await self._gateway_of(payment)
         status = await gateway.get(payment.provider_id)
         if status.refundable > 0:  # else refunded by an earlier try of this activity
             await gateway.refund(
@@ -166,7 +174,7 @@ class SubmissionActivities:
         still refundable. The provider checks `expected_refundable`, so a stale request (a second
         click) refunds nothing."""
         payment = await asyncio.to_thread(self._paid_payment, part.reference)
-        gateway = self._gateways.get(payment.provider)
+        gateway = await self._gateway_of(payment)
         key = f"{part.reference}-refund-{part.number}"
         try:
             await gateway.refund(
@@ -274,6 +282,10 @@ class SubmissionActivities:
             except (OSError, smtplib.SMTPException):  # queued: a mail outage must not stop the life
                 activity.logger.warning("alert %s stays in the outbox: SMTP failed", key)
 
+    async def _gateway_of(self, payment: Payment) -> PaymentGateway:
+        """The gateway of the account the payment was taken with (a database read: a thread)."""
+        return await asyncio.to_thread(self._accounts.gateway_for_payment, payment)
+
     # -- database helpers (run in threads) --------------------------------------------------------
 
     def _payment_row(self, reference: str, attempt: int) -> Payment | None:
@@ -293,7 +305,13 @@ class SubmissionActivities:
             return submission, council
 
     def _store_payment(
-        self, submission: Submission, attempt: int, provider: str, provider_id: str, next_url: str
+        self,
+        submission: Submission,
+        attempt: int,
+        account_id: int | None,
+        provider: str,
+        provider_id: str,
+        next_url: str,
     ) -> None:
         with self._platform.session() as session:
             if session.exec(select(Payment).where(Payment.provider_id == provider_id)).first():
@@ -303,6 +321,7 @@ class SubmissionActivities:
                 Payment(
                     submission_id=submission.id,
                     attempt=attempt,
+                    account_id=account_id,
                     provider=provider,
                     provider_id=provider_id,
                     amount=submission.total,
