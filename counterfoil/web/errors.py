@@ -12,6 +12,8 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from counterfoil.platform.errors import PlatformError, Unauthenticated, Unavailable
 from counterfoil.web.ratelimit import RateLimited
@@ -95,6 +97,30 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     return problem(request, status, detail, headers=exc.headers)
 
 
+# How soon a caller should try again when the database cannot be reached: outages we plan for
+# (a failover, a restart) last seconds to a minute.
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def _database_unavailable(request: Request[Any, Any, Any], exc: SQLAlchemyError) -> Response[Any]:
+    """The database refused or dropped the connection (OperationalError, a pool timeout): the
+    request did nothing lasting (its transaction rolled back), so the caller may simply retry."""
+    log.warning("database unavailable on %s: %s", request.url.path, type(exc).__name__)
+    return problem(
+        request,
+        503,
+        "The service cannot reach its database just now; try again shortly",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
+
+
+def _database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+    # a lost connection may surface as any DBAPI error (psycopg: "the connection is closed")
+    if isinstance(exc, OperationalError) or exc.connection_invalidated:
+        return _database_unavailable(request, exc)
+    return _unexpected(request, exc)
+
+
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error on %s", request.url.path)
     return problem(request, HTTP_500_INTERNAL_SERVER_ERROR, "Something went wrong on our side")
@@ -106,5 +132,8 @@ def exception_handlers() -> dict[int | type[Exception], Any]:
         msgspec.DecodeError: _not_json,
         ValidationException: _validation_error,
         HTTPException: _http_error,
+        DBAPIError: _database_error,
+        DisconnectionError: _database_unavailable,
+        PoolTimeout: _database_unavailable,
         Exception: _unexpected,
     }

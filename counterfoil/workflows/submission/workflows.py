@@ -60,8 +60,10 @@ REFUNDABLE = frozenset(
 REFUND_WINDOW = timedelta(days=180)
 REFUNDS_AFTER_COMPLETION = "refunds-after-completion"
 
-# Calls to a provider or a database: retried a few times, quickly; a failure after that is real.
-QUICK = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=5)
+# Calls to a provider or a database: retried quickly, then at least every 30 s, until they answer.
+# An outage (the database refusing connections for a minute) only delays a submission: a failed
+# step here would fail the whole workflow. Business failures are non-retryable and stop at once.
+QUICK = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 # A payment must be created (or a refund made) eventually: keep trying, the idempotency key
 # makes every retry the same request.
 PERSISTENT = RetryPolicy(
