@@ -79,4 +79,6 @@ async def _check_temporal(client: Client | None) -> str:
     return "ok" if healthy else "not serving"
 
 
-health_router = Router(path="/", route_handlers=[live, ready])
+# No session: a probe needs none, and the session store is the database, which liveness must not
+# depend on (nor should every probe write a session row).
+health_router = Router(path="/", route_handlers=[live, ready], opt={"skip_session": True})

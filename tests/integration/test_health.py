@@ -46,6 +46,9 @@ def test_running_platform_is_live_and_ready(live: Live) -> None:
     assert alive.json() == {"status": "ok"}
     assert ready.status_code == 200, ready.text
     assert ready.json() == {"status": "ready", "checks": {"database": "ok", "temporal": "ok"}}
+    # probes make no session (a row in the session store each time, otherwise)
+    assert "set-cookie" not in alive.headers
+    assert "set-cookie" not in ready.headers
 
 
 def test_unreachable_database_makes_the_web_unready_but_still_live(
