@@ -18,7 +18,9 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
-from temporalio.client import ScheduleOverlapPolicy
+from temporalio.client import ScheduleOverlapPolicy, WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
 
 from counterfoil.platform.db.models import (
     AuditEntry,
@@ -60,6 +62,8 @@ from tests.integration.journeys import (
 )
 
 CLI = (sys.executable, "-c", "from counterfoil.cli import main; main()")
+# RetentionWorkflow histories recorded from earlier code (beside the SubmissionWorkflow ones)
+HISTORIES = Path(__file__).resolve().parents[1] / "data" / "histories" / "retention"
 
 
 @dataclass
@@ -278,6 +282,28 @@ def test_one_run_anonymises_exactly_the_finished_submissions_past_retention(
     assert again.stdout == ran.stdout
     assert _run_as_another_execution(live, today).anonymised == 3
     assert _snapshot(live) == done
+
+    # the run's history replays against the current code, and is kept for later code to replay
+    history = asyncio.run(_history(live, retention_id(live.settings, "demo", today)))
+    _replay(history)
+    recorded = HISTORIES / "three-anonymised.json"
+    if not recorded.exists():  # recorded once from this code, then kept as the regression check
+        recorded.write_text(history.to_json())
+
+
+@pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
+def test_recorded_retention_history_replays(path: Path) -> None:
+    _replay(WorkflowHistory.from_json(path.stem, path.read_text()))
+
+
+async def _history(live: Live, workflow_id: str) -> WorkflowHistory:
+    client = await connect(live.settings)
+    return await client.get_workflow_handle(workflow_id).fetch_history()
+
+
+def _replay(history: WorkflowHistory) -> None:
+    replayer = Replayer(workflows=[RetentionWorkflow], data_converter=pydantic_data_converter)
+    asyncio.run(replayer.replay_workflow(history))
 
 
 def _run_as_another_execution(live: Live, today: date) -> RetentionResult:
