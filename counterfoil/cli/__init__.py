@@ -8,6 +8,7 @@ from counterfoil.cli import serve
 from counterfoil.cli.forms import forms_app
 from counterfoil.cli.keys import keys_app
 from counterfoil.cli.ledger import ledger_app
+from counterfoil.cli.payments import payments_app
 from counterfoil.cli.reconcile import reconcile_app
 from counterfoil.cli.retention import retention_app
 from counterfoil.cli.users import users_app
@@ -16,6 +17,7 @@ app = typer.Typer(no_args_is_help=True, help="Counterfoil: payable e-forms for U
 app.add_typer(forms_app, name="forms")
 app.add_typer(keys_app, name="keys")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(payments_app, name="payments")
 app.add_typer(reconcile_app, name="reconcile")
 app.add_typer(retention_app, name="retention")
 app.add_typer(users_app, name="users")

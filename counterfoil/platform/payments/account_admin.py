@@ -140,6 +140,19 @@ def delete_account(platform: Platform, council_slug: str, scope: str, actor: str
         _audit(session, council.id, actor, "payment_account.deleted", scope, detail)
 
 
+def reencrypt_accounts(platform: Platform) -> int:
+    """Re-encrypt every account's credentials (retired ones too) with the first key, after a new
+    key was put first in COUNTERFOIL_CREDENTIALS_KEYS; then the old key can be dropped."""
+    cipher = CredentialsCipher.from_settings(platform.settings)
+    with platform.session() as session:
+        accounts = session.exec(select(PaymentAccount)).all()
+        for account in accounts:
+            # updated_at is left alone: the credentials are the same, so cached gateways stay valid
+            account.credentials = cipher.rotate(account.credentials)
+            session.add(account)
+        return len(accounts)
+
+
 def _adapter(registry: GatewayRegistry, provider: str) -> Adapter:
     if provider not in registry:
         known = ", ".join(registry)

@@ -69,6 +69,11 @@ class PaymentAccounts:
     def registry(self) -> GatewayRegistry:
         return self._registry
 
+    @property
+    def sandbox(self) -> PaymentGateway:
+        """The built-in sandbox's gateway (account None)."""
+        return self._sandbox
+
     def gateway_for_form(self, council_id: int, form_slug: str) -> AccountGateway:
         """The form's own account, else the council's default, else the sandbox (account None)."""
         with self._platform.session() as session:
