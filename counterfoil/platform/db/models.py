@@ -370,3 +370,18 @@ class PaymentAccount(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     updated_by: str = Field(default="", max_length=254)
     retired_at: datetime | None = None
+
+
+class RefundRecord(SQLModel, table=True):
+    """A refund asked of the provider, keyed by our idempotency key; the provider settles it
+    later (`submitted` → `success` or `error`), and the workflow reads that outcome."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", index=True)
+    key: str = Field(unique=True, max_length=200)
+    provider_refund_id: str = Field(max_length=100)
+    amount: int
+    reason: str = Field(default="", max_length=500)
+    status: str = Field(default="submitted", max_length=16)
+    requested_at: datetime = Field(default_factory=utcnow)
+    settled_at: datetime | None = None

@@ -8,7 +8,8 @@ from typing import Any, Literal
 
 from counterfoil.platform.ledger.vat import split_vat
 
-Kind = Literal["payment", "refund"]
+# refund_failed: a refund the provider could not make, its reversal undone
+Kind = Literal["payment", "refund", "refund_failed"]
 
 
 @dataclass(frozen=True)

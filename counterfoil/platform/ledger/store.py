@@ -90,6 +90,19 @@ def post_partial_refund(
     return _add(session, submission, lines, "refund", refund_id, at)
 
 
+def post_failed_refund(
+    session: Session, submission: Submission, refund_id: str, at: datetime
+) -> int:
+    """Undo the postings of a refund the provider could not make (the money never left), once:
+    each of its lines posted again with the opposite sign."""
+    undo = [
+        PostingLine(p.line_id, p.fund, p.vat_code, -p.net, -p.vat, -p.gross)
+        for p in _postings_of(session, submission.reference)
+        if p.kind == "refund" and p.refund_id == refund_id
+    ]
+    return _add(session, submission, undo, "refund_failed", refund_id, at)
+
+
 def _postings_of(session: Session, reference: str) -> Sequence[LedgerPosting]:
     return session.exec(
         select(LedgerPosting)

@@ -26,6 +26,7 @@ from counterfoil.platform.db.models import (
     Council,
     Payment,
     PaymentEvent,
+    RefundRecord,
     Submission,
 )
 from counterfoil.platform.departments import (
@@ -40,17 +41,22 @@ from counterfoil.platform.payments import (
     PaymentGateway,
     PaymentRejected,
     PaymentState,
+    Refund,
     RefundMismatch,
+    RefundStatus,
 )
 from counterfoil.platform.payments.accounts import NoPaymentAccount, PaymentAccounts
 from counterfoil.platform.submissions import submission_for
+from counterfoil.platform.submissions.refunds import record_refund, refund_by_key, settle_refund
 from counterfoil.rules import format_pence
 from counterfoil.workflows.submission.types import (
     PaymentCreated,
     PaymentUpdate,
     Prepared,
+    RefundCheck,
     RefundPart,
     StatusChange,
+    refund_key,
 )
 
 log = logging.getLogger(__name__)
@@ -158,15 +164,17 @@ class SubmissionActivities:
         payment = await asyncio.to_thread(self._paid_payment, reference)
         gateway = await self._gateway_of(payment)
         status = await gateway.get(payment.provider_id)
+        key = refund_key(reference)
         if status.refundable > 0:  # else refunded by an earlier try of this activity
-            await gateway.refund(
+            made = await gateway.refund(
                 payment.provider_id,
                 amount=status.refundable,
                 expected_refundable=status.refundable,
-                idempotency_key=f"{reference}-refund",
+                idempotency_key=key,
             )
+            await asyncio.to_thread(self._record_refund, reference, key, made, "rejected")
         # posted after the provider refunded, and on every retry, keyed by the refund's own key
-        await asyncio.to_thread(self._post_refund, reference, f"{reference}-refund")
+        await asyncio.to_thread(self._post_refund, reference, key)
 
     @activity.defn(name="submission.refund_part")
     async def refund_part(self, part: RefundPart) -> int:
@@ -175,9 +183,9 @@ class SubmissionActivities:
         click) refunds nothing."""
         payment = await asyncio.to_thread(self._paid_payment, part.reference)
         gateway = await self._gateway_of(payment)
-        key = f"{part.reference}-refund-{part.number}"
+        key = refund_key(part.reference, part.number)
         try:
-            await gateway.refund(
+            made = await gateway.refund(
                 payment.provider_id,
                 amount=part.amount,
                 expected_refundable=part.expected_refundable,
@@ -197,9 +205,26 @@ class SubmissionActivities:
                 type="PaymentRejected",
                 non_retryable=True,
             ) from exc
+        await asyncio.to_thread(self._record_refund, part.reference, key, made, part.reason)
         # posted after the provider refunded, and on every retry, keyed by the refund's own key
         await asyncio.to_thread(self._post_partial_refund, part, key)
         return part.expected_refundable - part.amount
+
+    @activity.defn(name="submission.refund_outcome")
+    async def refund_outcome(self, check: RefundCheck) -> str:
+        """The refund's outcome once the provider has settled it: `success` or `error`; while it
+        is still submitted this raises, and the workflow's retry policy asks again later."""
+        payment = await asyncio.to_thread(self._paid_payment, check.reference)
+        record = await asyncio.to_thread(self._refund_record, check.key)
+        if record.status != RefundStatus.SUBMITTED:  # settled by an earlier try
+            return record.status
+        gateway = await self._gateway_of(payment)
+        refund = await gateway.get_refund(payment.provider_id, record.provider_refund_id)
+        if refund.status is RefundStatus.SUBMITTED:
+            raise ApplicationError("the provider has not settled the refund yet", type="Pending")
+        alerts = await asyncio.to_thread(self._settle_refund, check, refund.status)
+        await asyncio.to_thread(self._send_alerts, alerts)
+        return refund.status.value
 
     @activity.defn(name="submission.deliver")
     async def deliver(self, reference: str) -> None:
@@ -276,7 +301,10 @@ class SubmissionActivities:
             metrics.SUBMISSION_AGE.labels(change.status).observe(max(age, 0.0))
         for payment in finished:
             metrics.PAYMENT_OUTCOMES.labels(payment.provider, payment.state).inc()
-        for key in alerts:
+        self._send_alerts(alerts)
+
+    def _send_alerts(self, keys: list[str]) -> None:
+        for key in keys:
             try:
                 send_email(self._platform, key)
             except (OSError, smtplib.SMTPException):  # queued: a mail outage must not stop the life
@@ -359,6 +387,23 @@ class SubmissionActivities:
                     )
                 )
 
+    def _record_refund(self, reference: str, key: str, refund: Refund, reason: str) -> None:
+        with self._platform.session() as session:
+            record_refund(session, submission_for(session, reference), key, refund, reason)
+
+    def _refund_record(self, key: str) -> RefundRecord:
+        with self._platform.session() as session:
+            record = refund_by_key(session, key)
+        if record is None:  # a refund made before refunds were recorded
+            raise ApplicationError(f"no record of refund {key}", type="NoRefundRecord")
+        return record
+
+    def _settle_refund(self, check: RefundCheck, status: RefundStatus) -> list[str]:
+        with self._platform.session() as session:
+            record = refund_by_key(session, check.key)
+            assert record is not None
+            return settle_refund(session, submission_for(session, check.reference), record, status)
+
     def _paid_payment(self, reference: str) -> Payment:
         with self._platform.session() as session:
             submission = submission_for(session, reference)
@@ -427,6 +472,7 @@ class SubmissionActivities:
             self.cancel_payment,
             self.refund,
             self.refund_part,
+            self.refund_outcome,
             self.deliver,
             self.send_receipt,
             self.record_status,

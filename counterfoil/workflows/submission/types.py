@@ -116,6 +116,20 @@ class RefundPart:
     reason: str = ""
 
 
+def refund_key(reference: str, number: int | None = None) -> str:
+    """A refund's idempotency key: finance's n-th refund, or (no number) the full refund made
+    when the department rejects the submission."""
+    return f"{reference}-refund" if number is None else f"{reference}-refund-{number}"
+
+
+@dataclass
+class RefundCheck:
+    """Which refund's outcome to read from the provider (`refund_outcome`)."""
+
+    reference: str
+    key: str
+
+
 @dataclass
 class RefundResult:
     reference: str

@@ -8,6 +8,7 @@ no-ops.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from datetime import datetime, timedelta
 
@@ -25,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         PaymentLink,
         PaymentUpdate,
         Prepared,
+        RefundCheck,
         RefundPart,
         RefundRequest,
         RefundResult,
@@ -32,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         StatusChange,
         SubmissionInput,
         SubmissionState,
+        refund_key,
     )
 
 FINISHED_PAYMENT_STATES = frozenset({"success", "failed", "cancelled", "error"})
@@ -59,6 +62,15 @@ REFUNDABLE = frozenset(
 # The refund window of histories started before it came from settings.
 REFUND_WINDOW = timedelta(days=180)
 REFUNDS_AFTER_COMPLETION = "refunds-after-completion"
+
+# A refund is asynchronous at the provider: its outcome is read on a back-off until it settles.
+REFUND_OUTCOMES = "refund-outcomes"
+REFUND_OUTCOME_POLL = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    maximum_interval=timedelta(hours=1),
+    non_retryable_error_types=["NoRefundRecord"],
+)
+REFUND_OUTCOME_DEADLINE = timedelta(days=14)
 
 # Calls to a provider or a database: retried quickly, then at least every 30 s, until they answer.
 # An outage (the database refusing connections for a minute) only delays a submission: a failed
@@ -88,6 +100,8 @@ class SubmissionWorkflow:
         self._handled: DepartmentResponse | None = None
         self._refunds = 0  # finance refunds tried: the next one's idempotency key number
         self._refunding = False
+        self._refund_watches: set[asyncio.Task[None]] = set()  # outcomes still being read
+        self._before_refunded = Status.SUBMITTED  # the status a failed full refund returns to
 
     # -- the life ---------------------------------------------------------------------------------
 
@@ -124,6 +138,7 @@ class SubmissionWorkflow:
                     timeout=self._start.timings.refund_window or REFUND_WINDOW,
                 )
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await workflow.wait_condition(lambda: not self._refund_watches)
         return self._state
 
     async def _take_payment(self) -> bool:
@@ -307,11 +322,50 @@ class SubmissionWorkflow:
                     )
                 finally:
                     self._refunding = False
+                amount = self._state.total - self._state.refunded
                 self._state.refunded = self._state.total
                 await self._set_status(Status.REFUNDED, "the fee was refunded in full")
+                self._watch_refund(refund_key(self._start.reference), amount)
             return
 
+    def _watch_refund(self, key: str, amount: int) -> None:
+        """Read the refund's outcome in the background; histories from before refund outcomes
+        were read go on without it."""
+        if not workflow.patched(REFUND_OUTCOMES):
+            return
+        task = asyncio.create_task(self._refund_outcome(key, amount))
+        self._refund_watches.add(task)
+        task.add_done_callback(self._refund_watches.discard)
+
+    async def _refund_outcome(self, key: str, amount: int) -> None:
+        try:
+            outcome: str = await workflow.execute_activity_method(
+                SubmissionActivities.refund_outcome,
+                RefundCheck(reference=self._start.reference, key=key),
+                start_to_close_timeout=STEP_TIMEOUT,
+                schedule_to_close_timeout=REFUND_OUTCOME_DEADLINE,
+                retry_policy=REFUND_OUTCOME_POLL,
+            )
+        except ActivityError:
+            outcome = "unknown"
+        if outcome == "success":
+            note = f"the provider confirmed the refund of {format_pence(amount)}"
+        elif outcome == "error":
+            # the money never left: it is refundable again (finance was told by the activity)
+            self._state.refunded -= amount
+            note = f"the provider could not make the refund of {format_pence(amount)}"
+            if self._state.status == Status.REFUNDED:
+                await self._record(self._before_refunded, note)
+                return
+        else:
+            note = f"no outcome from the provider for the refund of {format_pence(amount)}"
+        self._state.history.append(
+            HistoryEntry(at=workflow.now(), status=self._state.status, note=note)
+        )
+
     async def _set_status(self, status: Status, note: str = "") -> None:
+        if status == Status.REFUNDED and self._state.status != Status.REFUNDED:
+            self._before_refunded = self._state.status
         if self._state.status == Status.REFUNDED and status != Status.REFUNDED:
             # refunded in full is final: later steps (a delivery) are only noted
             note = f"{status}: {note}" if note else str(status)
@@ -319,6 +373,9 @@ class SubmissionWorkflow:
                 HistoryEntry(at=workflow.now(), status=Status.REFUNDED, note=note)
             )
             return
+        await self._record(status, note)
+
+    async def _record(self, status: Status, note: str) -> None:
         self._state.status = status
         self._state.history.append(HistoryEntry(at=workflow.now(), status=status, note=note))
         await workflow.execute_local_activity_method(
@@ -437,6 +494,7 @@ class SubmissionWorkflow:
             self._state.history.append(
                 HistoryEntry(at=workflow.now(), status=self._state.status, note=note)
             )
+        self._watch_refund(refund_key(self._start.reference, self._refunds), request.amount)
         return RefundResult(
             reference=self._start.reference,
             refunded=request.amount,
