@@ -20,6 +20,7 @@ from counterfoil.web.api.departments import departments_router
 from counterfoil.web.api.forms import forms_router
 from counterfoil.web.api.ledger import ledger_router
 from counterfoil.web.api.payment_accounts import payment_accounts_router
+from counterfoil.web.api.problems import ProblemResponses
 from counterfoil.web.api.reconciliation import reconciliation_router
 from counterfoil.web.api.submissions import submissions_router
 from counterfoil.web.api.users import users_router
@@ -129,6 +130,7 @@ def create_app(
             exclude=CSRF_EXEMPT,
         ),
         exception_handlers=exception_handlers(),
+        plugins=[ProblemResponses()],
         before_send=[*observability_hooks(settings), security_headers(settings)],
         request_max_body_size=settings.max_body_bytes,
         # the process's logging is configured once (configure_logging), not by Litestar

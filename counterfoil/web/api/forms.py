@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
 
 import msgspec
 from litestar import Request, Router, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 from sqlmodel import Session, col, select
 
 from counterfoil.forms import DefinitionReport, check_definition, definition_diff
@@ -20,6 +20,8 @@ from counterfoil.platform.errors import InvalidRequest, NotFound, PlatformError
 from counterfoil.web.api.auth import AUTH, platform_of
 
 DRAFT = forms_store.DRAFT
+# Version numbers are database integers: a larger one is a 400, not an overflow deeper down.
+MAX_VERSION = 2**31 - 1
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -209,7 +211,7 @@ def _republish(platform: Platform, principal: Principal, slug: str, number: int)
 async def republish(
     council: FromPath[str],
     slug: FromPath[str],
-    number: FromPath[int],
+    number: Annotated[int, PathParameter(ge=0, le=MAX_VERSION)],
     request: Request[Any, Any, Any],
     principal: NamedDependency[Principal],
 ) -> dict[str, Any]:
@@ -250,8 +252,8 @@ async def diff(
     slug: FromPath[str],
     request: Request[Any, Any, Any],
     principal: NamedDependency[Principal],
-    old: FromQuery[int] = DRAFT,
-    new: FromQuery[int] = DRAFT,
+    old: Annotated[int, QueryParameter(ge=0, le=MAX_VERSION)] = DRAFT,
+    new: Annotated[int, QueryParameter(ge=0, le=MAX_VERSION)] = DRAFT,
 ) -> dict[str, Any]:
     """The unified diff between two versions (0 is the draft): `?old=1&new=2`."""
     lines = await _as_designer(request, principal, council, _diff, principal, slug, old, new)
