@@ -364,6 +364,8 @@ def test_forged_tampered_and_replayed_webhooks_change_nothing_and_are_recorded(
     assert len(rejected) == 2
     assert all(not e.signature_valid for e in rejected)
     assert logs.text.count(f"refused a {provider.id} webhook for demo") == 2
+    nowhere = f"{live.base_url}/callbacks/{provider.id}/nowhere"
+    assert provider.send(nowhere, *provider.webhook(provider_id, "success")) == 404
     assert status_of(live.http, key, reference)["status"] == "awaiting_payment"
     # now the payment goes through; its webhook arrives three times
     assert provider.pay(next_url, GOOD_CARD).status_code == 303

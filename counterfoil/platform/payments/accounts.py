@@ -122,13 +122,14 @@ class PaymentAccounts:
 
     def webhook_gateways(self, council_slug: str, provider: str) -> list[AccountGateway] | None:
         """The gateways whose signing secrets may have signed a `provider` webhook for the
-        council (each account has its own): None when there is no such council."""
+        council (each account has its own): None when there is no such council. The sandbox
+        signs every council's webhooks with its one secret from settings."""
+        if provider == SANDBOX:
+            return [(None, self._sandbox)]
         with self._platform.session() as session:
             council = session.exec(select(Council).where(Council.slug == council_slug)).first()
             if council is None or council.id is None:
                 return None
-            if provider == SANDBOX:  # every sandbox account signs with the sandbox's own secret
-                return [(None, self._sandbox)]
             accounts = session.exec(
                 _active(council.id)
                 .where(PaymentAccount.provider == provider)
