@@ -80,6 +80,8 @@ def test_a_database_outage_answers_503_and_loses_nothing(make_live: Any) -> None
         delivery_retry_schedule=DELIVERY_RETRIES,
         # polled every second: the awaited payment's checks are sure to meet the outage
         reconciliation_backoff=[timedelta(seconds=1)],
+        # the payment awaited through the outage must still be payable after it
+        payment_expiry=timedelta(seconds=OUTAGE_SECONDS + 60),
     )
     key = seeded(live)
     paid_before: list[str] = []
