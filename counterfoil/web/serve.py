@@ -19,6 +19,9 @@ from counterfoil.web.app import create_app
 from counterfoil.web.callbacks import share_accounts
 from counterfoil.workflows.client import connect
 from counterfoil.workflows.distribution.client import ensure_schedules
+from counterfoil.workflows.reconciliation.client import (
+    ensure_schedules as ensure_reconciliation_schedules,
+)
 from counterfoil.workflows.retention.client import ensure_schedules as ensure_retention_schedules
 from counterfoil.workflows.worker import build_worker
 
@@ -50,6 +53,7 @@ class PlatformServer:
                 await stack.enter_async_context(worker)
                 stack.enter_context(worker_metrics_server(settings))
                 await ensure_schedules(client, self.platform)
+                await ensure_reconciliation_schedules(client, self.platform)
                 await ensure_retention_schedules(client, self.platform)
             if self._web:
                 app = create_app(self.platform, temporal=client)

@@ -1,5 +1,5 @@
-"""The worker: runs SubmissionWorkflow, DistributionWorkflow and their activities on the configured
-task queue."""
+"""The worker: runs SubmissionWorkflow, DistributionWorkflow, RetentionWorkflow,
+ReconciliationWorkflow and their activities on the configured task queue."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from counterfoil.platform.payments.accounts import PaymentAccounts
 from counterfoil.workflows.distribution.activities import DistributionActivities
 from counterfoil.workflows.distribution.workflows import DistributionWorkflow
 from counterfoil.workflows.instrumentation import ActivityInstrumentation
+from counterfoil.workflows.reconciliation.activities import ReconciliationActivities
+from counterfoil.workflows.reconciliation.workflows import ReconciliationWorkflow
 from counterfoil.workflows.retention.activities import RetentionActivities
 from counterfoil.workflows.retention.workflows import RetentionWorkflow
 from counterfoil.workflows.submission.activities import SubmissionActivities
@@ -46,10 +48,16 @@ def build_worker(
     return Worker(
         client,
         task_queue=platform.settings.task_queue,
-        workflows=[SubmissionWorkflow, DistributionWorkflow, RetentionWorkflow],
+        workflows=[
+            SubmissionWorkflow,
+            DistributionWorkflow,
+            RetentionWorkflow,
+            ReconciliationWorkflow,
+        ],
         activities=activities.all()
         + DistributionActivities(platform).all()
-        + RetentionActivities(platform).all(),
+        + RetentionActivities(platform).all()
+        + ReconciliationActivities(platform, accounts.council_gateways).all(),
         activity_executor=executor,
         workflow_runner=SandboxedWorkflowRunner(
             restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)

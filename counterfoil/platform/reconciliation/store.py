@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import msgspec
-from sqlalchemy import delete
+from sqlalchemy import ColumnElement, delete, or_
 from sqlmodel import Session, col, select
 
 from counterfoil.platform.context import Platform
@@ -47,9 +47,19 @@ def council_id_of(platform: Platform, slug: str) -> int:
 
 
 def our_payments(
-    platform: Platform, council_id: int, provider: str, start: datetime, end: datetime
+    platform: Platform,
+    council_id: int,
+    provider: str,
+    accounts: Sequence[int | None],
+    start: datetime,
+    end: datetime,
 ) -> list[OurPayment]:
-    """The council's payment attempts with `provider` created in [start, end)."""
+    """The council's payment attempts with `provider` through any of `accounts` (None: the
+    built-in sandbox, which has no account) created in [start, end)."""
+    ids = [a for a in accounts if a is not None]
+    through: ColumnElement[bool] = col(Payment.account_id).in_(ids)
+    if None in accounts:
+        through = or_(through, col(Payment.account_id).is_(None))
     with platform.session() as session:
         rows = session.exec(
             select(Payment, Submission.reference)
@@ -57,6 +67,7 @@ def our_payments(
             .where(
                 Submission.council_id == council_id,
                 Payment.provider == provider,
+                through,
                 col(Payment.created_at) >= start,
                 col(Payment.created_at) < end,
             )

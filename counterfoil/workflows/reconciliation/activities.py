@@ -46,12 +46,13 @@ class ReconciliationActivities:
             raise ApplicationError(str(exc), type="NotFound", non_retryable=True) from exc
         start, end = london_day(day)
         wide = (start - WINDOW_MARGIN, end + WINDOW_MARGIN)
-        accounts = await asyncio.to_thread(self._council_gateways, council_id)
         # Accounts sharing one gateway (every sandbox account is the one sandbox) share one list.
-        gateways = list({id(gateway): gateway for _, gateway in accounts}.values())
+        gateways: dict[int, tuple[PaymentGateway, list[int | None]]] = {}
+        for account, gateway in await asyncio.to_thread(self._council_gateways, council_id):
+            gateways.setdefault(id(gateway), (gateway, []))[1].append(account)
         ours = theirs = 0
         differences: list[ReportedDifference] = []
-        for gateway in gateways:
+        for gateway, accounts in gateways.values():
             try:
                 listed = await gateway.list_payments(*wide)
             except PaymentRejected as exc:  # credentials refused: retrying will not help
@@ -64,7 +65,7 @@ class ReconciliationActivities:
             # we made names its council; one that names none is the account owner's to explain.
             provider = [p for p in listed if p.metadata.get("council", council) == council]
             mine = await asyncio.to_thread(
-                our_payments, self._platform, council_id, gateway.id, *wide
+                our_payments, self._platform, council_id, gateway.id, accounts, *wide
             )
             ours += sum(start <= p.created < end for p in mine)
             theirs += sum(start <= p.created < end for p in provider)
