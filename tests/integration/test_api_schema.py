@@ -95,3 +95,16 @@ def test_the_schema_documents_api_errors_as_problem_json(live: Live) -> None:
         assert content["$ref"].endswith("/Problem"), (status, content)
     problem = document["components"]["schemas"]["Problem"]
     assert set(problem["required"]) == {"status", "detail", "errors"}
+
+
+def test_a_version_number_too_large_for_the_database_is_a_400_not_a_500(live: Live) -> None:
+    """Found by schemathesis: the number reached the database and overflowed its integer."""
+    key = seeded(live)
+    forms = "/api/v1/councils/demo/forms/bulky-waste"
+    republish = live.http.post(
+        f"{forms}/versions/21955592758086082560/republish", headers=auth(key)
+    )
+    diff = live.http.get(f"{forms}/diff", params={"new": str(2**63)}, headers=auth(key))
+    for response in (republish, diff):
+        assert response.status_code == 400, response.text
+        assert response.json()["status"] == 400
