@@ -256,6 +256,9 @@ def test_a_clean_day_then_seeded_differences_are_reported_and_flagged_once(live:
     assert forbidden.status_code == 403
     never = live.http.get("/api/v1/councils/demo/reconciliation/2001-01-01", headers=auth(finance))
     assert never.status_code == 404
+    nowhere = _cli(live, "run", "--council", "nowhere", "--date", today.isoformat())
+    assert nowhere.returncode == 1
+    assert "There is no council 'nowhere'" in nowhere.stderr
 
 
 def test_each_provider_account_is_compared_with_its_own_list(
