@@ -30,6 +30,7 @@ from counterfoil.platform.db.models import (
     Payment,
     PaymentAccount,
     PaymentEvent,
+    Submission,
 )
 from counterfoil.workflows.client import connect
 from counterfoil.workflows.submission.client import retry_payment
@@ -529,3 +530,26 @@ def test_an_account_replaced_or_deleted_still_serves_its_payments(
     assert len(retired) == 2
     assert status_of(live.http, key, third)["status"] == "awaiting_payment"
     assert status_of(live.http, key, second)["payments"][0]["provider"] == "stripe"
+
+
+def test_without_the_sandbox_fallback_payment_waits_for_an_account(
+    start: Callable[..., Live], fakes: tuple[FakeGovUkPay, FakeStripe]
+) -> None:
+    govuk, _ = fakes
+    live = start(sandbox_fallback=False, update_timeout=timedelta(seconds=2))
+    key = seeded(live)
+    waiting = live.http.post(
+        "/api/v1/councils/demo/forms/bulky-waste/submissions",
+        json={"answers": valid_answers("bulky-waste")},
+        headers=auth(key),
+    )
+    # no account and no sandbox: the payment cannot be made yet, and the caller is told to retry
+    assert waiting.status_code == 503, waiting.text
+    with live.platform.session() as session:
+        reference = session.exec(select(Submission.reference)).one()
+        assert session.exec(select(Payment)).all() == []
+    provider = Provider("govuk_pay", {"api_key": GOVUK_KEY, "webhook_secret": GOVUK_SECRET}, govuk)
+    assert set_account(live, key, provider.id, provider.credentials).status_code == 200
+    # the workflow's next try of the payment uses the new account
+    ready = wait_for_status(live.http, key, reference, "awaiting_payment")
+    assert [p["provider"] for p in ready["payments"]] == ["govuk_pay"]
