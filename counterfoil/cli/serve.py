@@ -54,17 +54,19 @@ def _interrupt(_signum: int, _frame: object) -> None:
 
 def _serve(settings: Settings, *, web: bool, worker: bool) -> None:
     from counterfoil.web.serve import PlatformServer, run_blocking
+    from counterfoil.workflows.sdk_metrics import install_sdk_metrics
+    from counterfoil.workflows.tracing import configure_tracing
 
     # SIGTERM (docker stop, `timeout`) must stop things in order like Ctrl-C does: uvicorn re-raises
     # the signal once it has shut down, and the default handler would kill us before the worker
     # and the dev Temporal server are stopped.
     signal.signal(signal.SIGTERM, _interrupt)
-    from counterfoil.workflows.tracing import configure_tracing
-
     service = {(True, True): "counterfoil", (True, False): "counterfoil-web"}.get(
         (web, worker), "counterfoil-worker"
     )
     tracer = configure_tracing(settings, service)
+    if worker:
+        install_sdk_metrics(settings)  # before the first Temporal client connects
     platform = Platform.open(settings)
     server = PlatformServer(platform, web=web, worker=worker)
     try:
