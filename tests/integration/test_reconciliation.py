@@ -14,12 +14,16 @@ import sys
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import httpx
+import pytest
 from _departments_support import serving
 from cryptography.fernet import Fernet
 from sqlmodel import col, select, update
-from temporalio.client import ScheduleOverlapPolicy
+from temporalio.client import ScheduleOverlapPolicy, WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
 
 from counterfoil.platform.auth.keys import create_api_key
 from counterfoil.platform.db.models import (
@@ -36,10 +40,12 @@ from counterfoil.platform.payments.govuk_pay import GovUkPayGateway
 from counterfoil.workflows.client import connect
 from counterfoil.workflows.reconciliation.client import (
     ensure_schedules,
+    reconciliation_id,
     run_reconciliation,
     schedule_id,
 )
 from counterfoil.workflows.reconciliation.types import ReconciliationResult
+from counterfoil.workflows.reconciliation.workflows import ReconciliationWorkflow
 from tests.factories import valid_answers
 from tests.integration.conftest import Live
 from tests.integration.fakes.govuk_pay import FakeGovUkPay
@@ -52,6 +58,8 @@ from tests.integration.journeys import (
     wait_for_status,
 )
 
+# Recorded ReconciliationWorkflow histories: replayed against the current code (determinism).
+HISTORIES = Path(__file__).resolve().parents[1] / "data" / "histories" / "reconciliation"
 CLI = (sys.executable, "-c", "from counterfoil.cli import main; main()")
 FINANCE = "finance@demo.example"
 
@@ -78,6 +86,20 @@ def _reconcile(live: Live, day: date) -> ReconciliationResult:
         return await run_reconciliation(client, live.settings, "demo", day)
 
     return asyncio.run(run())
+
+
+def _replay(history: WorkflowHistory) -> None:
+    replayer = Replayer(workflows=[ReconciliationWorkflow], data_converter=pydantic_data_converter)
+    asyncio.run(replayer.replay_workflow(history))
+
+
+def _history(live: Live, day: date) -> WorkflowHistory:
+    async def fetch() -> WorkflowHistory:
+        client = await connect(live.settings)
+        workflow_id = reconciliation_id(live.settings, "demo", day)
+        return await client.get_workflow_handle(workflow_id).fetch_history()
+
+    return asyncio.run(fetch())
 
 
 def _cli(live: Live, *args: str) -> subprocess.CompletedProcess[str]:
@@ -180,6 +202,13 @@ def test_a_clean_day_then_seeded_differences_are_reported_and_flagged_once(live:
     result = _reconcile(live, today)
 
     assert (result.ours, result.theirs, result.differences) == (4, 4, 4)
+    # the run that emailed finance replays against this code, and is kept to check later code
+    flagged = _history(live, today)
+    _replay(flagged)
+    recorded = HISTORIES / "differences-flagged.json"
+    if not recorded.exists():
+        recorded.parent.mkdir(parents=True, exist_ok=True)
+        recorded.write_text(flagged.to_json())
     finance = create_api_key(live.platform, "demo", ["finance"])
     report = live.http.get(f"/api/v1/councils/demo/reconciliation/{today}", headers=auth(finance))
     assert report.status_code == 200, report.text
@@ -368,3 +397,8 @@ def test_each_council_gets_a_daily_schedule_that_reconciles_the_day_before(live:
         await client.get_schedule_handle(schedule_id(live.settings, "demo")).delete()
 
     asyncio.run(remove())
+
+
+@pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
+def test_recorded_history_replays(path: Path) -> None:
+    _replay(WorkflowHistory.from_json(path.stem, path.read_text()))
