@@ -80,12 +80,13 @@ def test_sandbox_card_page_style_carries_the_nonce(live: Live) -> None:
     _assert_hardened(read)
 
 
-def test_api_answers_errors_and_unknown_pages_carry_the_headers(live: Live) -> None:
+def test_api_answers_studio_errors_and_unknown_pages_carry_the_headers(live: Live) -> None:
     key = seeded(live)
     for path, status in [
         ("/api/v1/councils/demo/forms/bulky-waste", 200),
         ("/api/v1/submissions/NOPE-NOPE-NOPE", 404),
         ("/no/such/page/anywhere", 404),
+        ("/studio/sign-in", 200),
     ]:
         response = live.http.get(path, headers=auth(key))
         assert response.status_code == status, (path, response.text)
