@@ -395,6 +395,8 @@ async def measure(args: argparse.Namespace, work: Path) -> int:
             public_url=f"http://127.0.0.1:{port}",
             secret_key="bench-secret-key-0123456789",
             # every duration at its default: payment_expiry (90 min) outlasts any run
+            # one load generator is one client IP: its submissions must not meet the rate limit
+            submission_rate_limit=10**9,
         )
         platform = Platform.open(settings)
         seed_demo(platform)
