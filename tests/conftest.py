@@ -6,6 +6,12 @@ import os
 import sys
 
 import pytest
+from hypothesis import settings
+
+# Speed is measured under bench/, never asserted: no per-example deadline, which a busy machine
+# would turn into a failure of a correct test.
+settings.register_profile("counterfoil", deadline=None)
+settings.load_profile("counterfoil")
 
 _exit_status = 0
 
