@@ -36,27 +36,17 @@ import time
 import traceback
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
-from _department import Department, serve_department
 from _journey import Gave, create_submission, paid_answers, pay_by_card
-from _procs import (
-    PlatformConfig,
-    TemporalServer,
-    Web,
-    WorkerProcess,
-    fresh_database,
-    wait_ready,
-)
-from _proxy import TcpProxy
+from _stack import Stack, running
 from sqlmodel import col, func, select
 
-from counterfoil.platform import Platform, Settings
-from counterfoil.platform.auth.keys import create_api_key
+from counterfoil.platform import Platform
 from counterfoil.platform.db.models import (
     Delivery,
     EmailMessage,
@@ -64,103 +54,9 @@ from counterfoil.platform.db.models import (
     SandboxPayment,
     Submission,
 )
-from counterfoil.platform.db.models import (
-    Department as DepartmentRow,
-)
-from counterfoil.platform.seed import DEMO_COUNCIL, DEMO_DEPARTMENT, seed_demo
+from counterfoil.platform.seed import DEMO_COUNCIL
 
 SCENARIOS = ["worker-kill", "temporal-restart", "db-outage", "department-down", "scale-out"]
-ALERT_EMAIL = "waste-team@demo.example"
-
-
-# -- the running system ---------------------------------------------------------------------------
-
-
-@dataclass
-class Stack:
-    platform: Platform  # the bench's own view of the database (never through the fault proxy)
-    temporal: TemporalServer
-    webs: list[Web]
-    workers: list[WorkerProcess]
-    department: Department
-    front_url: str
-    key: str
-    db_proxy: TcpProxy | None = None
-
-
-@contextlib.contextmanager
-def running(
-    args: argparse.Namespace,
-    work: Path,
-    *,
-    webs: int = 1,
-    workers: int = 1,
-    db_proxy: bool = False,
-    department_status: int = 200,
-) -> Iterator[Stack]:
-    work.mkdir(parents=True, exist_ok=True)
-    with contextlib.ExitStack() as stack:
-        database_url = stack.enter_context(fresh_database(args.database, work))
-        platform = Platform.open(
-            Settings(var_dir=work, database_url=database_url, secret_key="bench-secret")
-        )
-        stack.callback(platform.close)
-        proxy = None
-        processes_url = database_url
-        if db_proxy:
-            proxy = TcpProxy([("127.0.0.1", 5432)]).start()
-            stack.callback(proxy.close)
-            processes_url = database_url.replace(":5432/", f":{proxy.port}/")
-        department = Department(department_status)
-        hook_url = stack.enter_context(serve_department(department))
-        key = seed(platform, hook_url)
-
-        temporal = TemporalServer(work)
-        temporal.start()
-        stack.callback(temporal.stop)
-        config = PlatformConfig(
-            work=work,
-            database_url=processes_url,
-            temporal_address=temporal.address,
-            delivery_retry_schedule=args.retry_schedule,
-        )
-        web_processes = [Web(config, i + 1) for i in range(webs)]
-        if webs > 1:  # a round-robin load balancer is the public address
-            front = TcpProxy([("127.0.0.1", w.port) for w in web_processes]).start()
-            stack.callback(front.close)
-            config.public_url = f"http://127.0.0.1:{front.port}"
-            web_processes = [Web(config, i + 1, port=w.port) for i, w in enumerate(web_processes)]
-        else:
-            config.public_url = web_processes[0].url
-            web_processes = [Web(config, 1, port=web_processes[0].port)]
-        worker_processes = [WorkerProcess(config, i + 1) for i in range(workers)]
-        for process in [*web_processes, *worker_processes]:
-            process.start()
-            stack.callback(process.stop)
-        for web in web_processes:
-            wait_ready(web.url)
-        yield Stack(
-            platform,
-            temporal,
-            web_processes,
-            worker_processes,
-            department,
-            config.public_url,
-            key,
-            proxy,
-        )
-
-
-def seed(platform: Platform, hook_url: str) -> str:
-    """The demo council, its department pointed at our endpoint (with a contact for alerts);
-    returns an admin API key."""
-    seed_demo(platform)
-    with platform.session() as session:
-        row = session.exec(select(DepartmentRow).where(DepartmentRow.slug == DEMO_DEPARTMENT)).one()
-        row.webhook_url = hook_url
-        row.email = ALERT_EMAIL
-        session.add(row)
-    return create_api_key(platform, DEMO_COUNCIL, ["admin", "designer", "agent", "finance"])
 
 
 # -- residents ------------------------------------------------------------------------------------
@@ -441,7 +337,9 @@ FAULTS: dict[str, Fault] = {
 async def department_down(args: argparse.Namespace, work: Path) -> Result:
     """The department refuses everything until every submission is delivery_failed; each must
     alert staff once; then it is back and a staff retry per submission delivers."""
-    with running(args, work, department_status=500) as stack:
+    with running(
+        args.database, work, department_status=500, retry_schedule=args.retry_schedule
+    ) as stack:
         started = time.monotonic()
         drove = Drive()
         await drive(stack, drove, args.submissions, args.concurrency, args.timeout)
@@ -491,7 +389,10 @@ async def department_down(args: argparse.Namespace, work: Path) -> Result:
 async def scale_out(args: argparse.Namespace, work: Path) -> list[Result]:
     results = []
     for webs, workers in ((1, 1), (2, 2)):
-        with running(args, work / f"{webs}x{workers}", webs=webs, workers=workers) as stack:
+        with running(
+            args.database, work / f"{webs}x{workers}", webs=webs, workers=workers,
+            retry_schedule=args.retry_schedule,
+        ) as stack:  # fmt: skip
             result = await with_fault(args, f"scale-out {webs} web + {workers} worker", stack, None)
             rss = [f"{p.name} {p.rss_mb():.0f} MiB" for p in [*stack.webs, *stack.workers]]
             result.notes.append("RSS: " + ", ".join(rss))
@@ -515,7 +416,9 @@ async def scenario(args: argparse.Namespace, name: str, work: Path) -> list[Resu
         return await scale_out(args, work)
     if name == "db-outage" and args.database != "postgres":
         raise SystemExit("db-outage needs --database postgres (the proxy sits in front of it)")
-    with running(args, work, db_proxy=name == "db-outage") as stack:
+    with running(
+        args.database, work, db_proxy=name == "db-outage", retry_schedule=args.retry_schedule
+    ) as stack:
         return [await with_fault(args, name, stack, FAULTS[name])]
 
 
