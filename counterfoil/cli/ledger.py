@@ -13,7 +13,7 @@ from counterfoil.cli._exit import finish
 from counterfoil.platform import Settings
 from counterfoil.platform.errors import NotFound
 from counterfoil.workflows.client import connect
-from counterfoil.workflows.distribution.client import run_distribution
+from counterfoil.workflows.distribution.client import DISTRIBUTION
 from counterfoil.workflows.distribution.types import DistributionResult
 
 ledger_app = typer.Typer(no_args_is_help=True, help="The council's ledger.")
@@ -21,7 +21,7 @@ ledger_app = typer.Typer(no_args_is_help=True, help="The council's ledger.")
 
 async def _run(settings: Settings, council: str, day: date) -> DistributionResult:
     client = await connect(settings)
-    return await run_distribution(client, settings, council, day)
+    return await DISTRIBUTION.run_day(client, settings, council, day)
 
 
 @ledger_app.command("run")

@@ -15,7 +15,7 @@ from counterfoil.platform import Platform, Settings
 from counterfoil.platform.errors import NotFound
 from counterfoil.platform.reconciliation import describe, recorded_report, set_finance_email
 from counterfoil.workflows.client import connect
-from counterfoil.workflows.reconciliation.client import run_reconciliation
+from counterfoil.workflows.reconciliation.client import RECONCILIATION
 from counterfoil.workflows.reconciliation.types import ReconciliationResult
 
 reconcile_app = typer.Typer(
@@ -25,7 +25,7 @@ reconcile_app = typer.Typer(
 
 async def _run(settings: Settings, council: str, day: date) -> ReconciliationResult:
     client = await connect(settings)
-    return await run_reconciliation(client, settings, council, day)
+    return await RECONCILIATION.run_day(client, settings, council, day)
 
 
 @reconcile_app.command("run")

@@ -15,7 +15,7 @@ from counterfoil.platform.errors import NotFound
 from counterfoil.platform.ledger import business_date
 from counterfoil.workflows.client import connect
 from counterfoil.workflows.daily import council_slugs
-from counterfoil.workflows.retention.client import run_retention
+from counterfoil.workflows.retention.client import RETENTION
 from counterfoil.workflows.retention.types import RetentionResult
 
 retention_app = typer.Typer(no_args_is_help=True, help="Anonymising submissions past retention.")
@@ -23,7 +23,7 @@ retention_app = typer.Typer(no_args_is_help=True, help="Anonymising submissions 
 
 async def _run(settings: Settings, councils: list[str], day: date) -> list[RetentionResult]:
     client = await connect(settings)
-    return [await run_retention(client, settings, council, day) for council in councils]
+    return [await RETENTION.run_day(client, settings, council, day) for council in councils]
 
 
 def _councils(settings: Settings) -> list[str]:

@@ -18,11 +18,9 @@ from counterfoil.platform.payments.accounts import PaymentAccounts
 from counterfoil.web.app import create_app
 from counterfoil.web.callbacks import share_accounts
 from counterfoil.workflows.client import connect
-from counterfoil.workflows.distribution.client import ensure_schedules
-from counterfoil.workflows.reconciliation.client import (
-    ensure_schedules as ensure_reconciliation_schedules,
-)
-from counterfoil.workflows.retention.client import ensure_schedules as ensure_retention_schedules
+from counterfoil.workflows.distribution.client import DISTRIBUTION
+from counterfoil.workflows.reconciliation.client import RECONCILIATION
+from counterfoil.workflows.retention.client import RETENTION
 from counterfoil.workflows.worker import build_worker
 
 
@@ -52,9 +50,8 @@ class PlatformServer:
                 worker = build_worker(client, self.platform, accounts, http, executor)
                 await stack.enter_async_context(worker)
                 stack.enter_context(worker_metrics_server(settings))
-                await ensure_schedules(client, self.platform)
-                await ensure_reconciliation_schedules(client, self.platform)
-                await ensure_retention_schedules(client, self.platform)
+                for job in (DISTRIBUTION, RECONCILIATION, RETENTION):
+                    await job.ensure_schedules(client, self.platform)
             if self._web:
                 app = create_app(self.platform, temporal=client)
                 share_accounts(app, accounts)

@@ -5,14 +5,17 @@ schedule."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Generic, TypeVar
 
 from sqlmodel import select
 from temporalio.client import (
     Client,
     Schedule,
     ScheduleAction,
+    ScheduleActionStartWorkflow,
     ScheduleAlreadyRunningError,
     ScheduleCalendarSpec,
     ScheduleOverlapPolicy,
@@ -27,6 +30,8 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from counterfoil.platform import Platform, Settings
 from counterfoil.platform.db.models import Council
 from counterfoil.platform.errors import NotFound
+
+R = TypeVar("R")
 
 
 def deployment_suffix(settings: Settings) -> str:
@@ -107,3 +112,52 @@ async def ensure_council_schedules(
 def council_slugs(platform: Platform) -> list[str]:
     with platform.session() as session:
         return list(session.exec(select(Council.slug).order_by(Council.slug)).all())
+
+
+@dataclass(frozen=True)
+class DailyJob(Generic[R]):
+    """One kind of daily per-council workflow: `name` prefixes its ids, `make_input(council, day)`
+    builds the workflow's input (day None: the schedule's run, which works out its own day),
+    `hour(settings)` is when its schedule runs, and `reuse` whether a day done can run again."""
+
+    name: str
+    run: Callable[..., Awaitable[R]]
+    make_input: Callable[[str, date | None], Any]
+    hour: Callable[[Settings], int]
+    reuse: WorkflowIDReusePolicy = WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY
+
+    def run_id(self, settings: Settings, council: str, day: date) -> str:
+        return f"{self.name}-{council}-{day.isoformat()}{deployment_suffix(settings)}"
+
+    def schedule_id(self, settings: Settings, council: str) -> str:
+        return f"{self.name}-{council}{deployment_suffix(settings)}"
+
+    async def run_day(self, client: Client, settings: Settings, council: str, day: date) -> R:
+        """Run one council's day by hand and wait for it (see `run_day`)."""
+        result: R = await run_day(
+            client,
+            settings,
+            self.run,
+            self.make_input(council, day),
+            self.run_id(settings, council, day),
+            self.reuse,
+        )
+        return result
+
+    def schedule(self, settings: Settings, council: str) -> Schedule:
+        action = ScheduleActionStartWorkflow(
+            self.run,
+            self.make_input(council, None),
+            id=f"{self.schedule_id(settings, council)}-run",
+            task_queue=settings.task_queue,
+        )
+        return daily_at(action, self.hour(settings))
+
+    async def ensure_schedules(self, client: Client, platform: Platform) -> list[str]:
+        """Create each council's schedule unless it exists; returns the ids created now."""
+        settings = platform.settings
+        return await ensure_council_schedules(
+            client,
+            platform,
+            lambda council: (self.schedule_id(settings, council), self.schedule(settings, council)),
+        )

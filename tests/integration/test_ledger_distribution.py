@@ -17,7 +17,7 @@ from counterfoil.platform.auth.keys import create_api_key
 from counterfoil.platform.db.models import Council, LedgerBatch, LedgerPosting
 from counterfoil.platform.ledger import business_date, claim_postings, day_batch, distribute_day
 from counterfoil.workflows.client import connect
-from counterfoil.workflows.distribution.client import ensure_schedules, schedule_id
+from counterfoil.workflows.distribution.client import DISTRIBUTION
 from tests.factories import valid_answers
 from tests.integration.conftest import Live
 from tests.integration.journeys import (
@@ -172,9 +172,9 @@ def test_each_council_gets_one_daily_schedule_that_runs_the_previous_day(live: L
 
     async def scenario() -> tuple[list[str], list[str], str, ScheduleOverlapPolicy | None]:
         client = await connect(live.settings)
-        first = await ensure_schedules(client, live.platform)
-        second = await ensure_schedules(client, live.platform)
-        handle = client.get_schedule_handle(schedule_id(live.settings, "demo"))
+        first = await DISTRIBUTION.ensure_schedules(client, live.platform)
+        second = await DISTRIBUTION.ensure_schedules(client, live.platform)
+        handle = client.get_schedule_handle(DISTRIBUTION.schedule_id(live.settings, "demo"))
         try:
             described = await handle.describe()
             await handle.trigger()
@@ -189,7 +189,7 @@ def test_each_council_gets_one_daily_schedule_that_runs_the_previous_day(live: L
         )
 
     first, second, zone, overlap = asyncio.run(scenario())
-    assert first == [schedule_id(live.settings, "demo")]
+    assert first == [DISTRIBUTION.schedule_id(live.settings, "demo")]
     assert second == []
     assert zone == "Europe/London"
     assert overlap == ScheduleOverlapPolicy.SKIP
@@ -205,6 +205,6 @@ def test_each_council_gets_one_daily_schedule_that_runs_the_previous_day(live: L
 
     async def remove() -> None:
         client = await connect(live.settings)
-        await client.get_schedule_handle(schedule_id(live.settings, "demo")).delete()
+        await client.get_schedule_handle(DISTRIBUTION.schedule_id(live.settings, "demo")).delete()
 
     asyncio.run(remove())

@@ -38,12 +38,7 @@ from counterfoil.platform.payments import SandboxGateway
 from counterfoil.platform.payments.account_admin import set_account
 from counterfoil.platform.payments.govuk_pay import GovUkPayGateway
 from counterfoil.workflows.client import connect
-from counterfoil.workflows.reconciliation.client import (
-    ensure_schedules,
-    reconciliation_id,
-    run_reconciliation,
-    schedule_id,
-)
+from counterfoil.workflows.reconciliation.client import RECONCILIATION
 from counterfoil.workflows.reconciliation.types import ReconciliationResult
 from counterfoil.workflows.reconciliation.workflows import ReconciliationWorkflow
 from tests.factories import valid_answers
@@ -83,7 +78,7 @@ def _payment_of(live: Live, reference: str) -> Payment:
 def _reconcile(live: Live, day: date) -> ReconciliationResult:
     async def run() -> ReconciliationResult:
         client = await connect(live.settings)
-        return await run_reconciliation(client, live.settings, "demo", day)
+        return await RECONCILIATION.run_day(client, live.settings, "demo", day)
 
     return asyncio.run(run())
 
@@ -96,7 +91,7 @@ def _replay(history: WorkflowHistory) -> None:
 def _history(live: Live, day: date) -> WorkflowHistory:
     async def fetch() -> WorkflowHistory:
         client = await connect(live.settings)
-        workflow_id = reconciliation_id(live.settings, "demo", day)
+        workflow_id = RECONCILIATION.run_id(live.settings, "demo", day)
         return await client.get_workflow_handle(workflow_id).fetch_history()
 
     return asyncio.run(fetch())
@@ -360,9 +355,9 @@ def test_each_council_gets_a_daily_schedule_that_reconciles_the_day_before(live:
 
     async def scenario() -> tuple[list[str], list[str], str, ScheduleOverlapPolicy | None, int]:
         client = await connect(live.settings)
-        first = await ensure_schedules(client, live.platform)
-        second = await ensure_schedules(client, live.platform)
-        handle = client.get_schedule_handle(schedule_id(live.settings, "demo"))
+        first = await RECONCILIATION.ensure_schedules(client, live.platform)
+        second = await RECONCILIATION.ensure_schedules(client, live.platform)
+        handle = client.get_schedule_handle(RECONCILIATION.schedule_id(live.settings, "demo"))
         try:
             described = await handle.describe()
             await handle.trigger()
@@ -379,7 +374,7 @@ def test_each_council_gets_a_daily_schedule_that_reconciles_the_day_before(live:
         )
 
     first, second, zone, overlap, hour = asyncio.run(scenario())
-    assert first == [schedule_id(live.settings, "demo")]
+    assert first == [RECONCILIATION.schedule_id(live.settings, "demo")]
     assert second == []
     assert (zone, overlap, hour) == ("Europe/London", ScheduleOverlapPolicy.SKIP, 4)
 
@@ -394,7 +389,7 @@ def test_each_council_gets_a_daily_schedule_that_reconciles_the_day_before(live:
 
     async def remove() -> None:
         client = await connect(live.settings)
-        await client.get_schedule_handle(schedule_id(live.settings, "demo")).delete()
+        await client.get_schedule_handle(RECONCILIATION.schedule_id(live.settings, "demo")).delete()
 
     asyncio.run(remove())
 

@@ -40,12 +40,7 @@ from counterfoil.platform.retention import (
     run_id_for,
 )
 from counterfoil.workflows.client import connect
-from counterfoil.workflows.retention.client import (
-    ensure_schedules,
-    retention_id,
-    run_retention,
-    schedule_id,
-)
+from counterfoil.workflows.retention.client import RETENTION
 from counterfoil.workflows.retention.types import RetentionInput, RetentionResult
 from counterfoil.workflows.retention.workflows import RetentionWorkflow
 from tests.factories import valid_answers
@@ -284,7 +279,7 @@ def test_one_run_anonymises_exactly_the_finished_submissions_past_retention(
     assert _snapshot(live) == done
 
     # the run's history replays against the current code, and is kept for later code to replay
-    history = asyncio.run(_history(live, retention_id(live.settings, "demo", today)))
+    history = asyncio.run(_history(live, RETENTION.run_id(live.settings, "demo", today)))
     _replay(history)
     recorded = HISTORIES / "three-anonymised.json"
     if not recorded.exists():  # recorded once from this code, then kept as the regression check
@@ -312,7 +307,7 @@ def _run_as_another_execution(live: Live, today: date) -> RetentionResult:
         result: RetentionResult = await client.execute_workflow(
             RetentionWorkflow.run,
             RetentionInput(council="demo", today=today),
-            id=f"another-{retention_id(live.settings, 'demo', today)}",
+            id=f"another-{RETENTION.run_id(live.settings, 'demo', today)}",
             task_queue=live.settings.task_queue,
         )
         return result
@@ -329,7 +324,7 @@ def test_a_run_cut_short_then_rerun_ends_as_an_uninterrupted_run(
     before = _snapshot(live)
     today = business_date(datetime.now(UTC))
     run_id = run_id_for("demo", today)
-    workflow_id = retention_id(live.settings, "demo", today)
+    workflow_id = RETENTION.run_id(live.settings, "demo", today)
 
     async def cut_short_then_rerun() -> RetentionResult:
         client = await connect(live.settings)
@@ -343,7 +338,7 @@ def test_a_run_cut_short_then_rerun_ends_as_an_uninterrupted_run(
         first = await asyncio.to_thread(anonymise_batch, live.platform, "demo", today, run_id, 1)
         assert len(first) == 1
         await handle.terminate("killed mid-run")
-        return await run_retention(client, live.settings, "demo", today)
+        return await RETENTION.run_day(client, live.settings, "demo", today)
 
     result = asyncio.run(cut_short_then_rerun())
     assert result.anonymised == 3
@@ -360,9 +355,9 @@ def test_each_council_gets_one_daily_retention_schedule(live: Live) -> None:
 
     async def scenario() -> tuple[list[str], list[str], Any]:
         client = await connect(live.settings)
-        first = await ensure_schedules(client, live.platform)
-        second = await ensure_schedules(client, live.platform)
-        handle = client.get_schedule_handle(schedule_id(live.settings, "demo"))
+        first = await RETENTION.ensure_schedules(client, live.platform)
+        second = await RETENTION.ensure_schedules(client, live.platform)
+        handle = client.get_schedule_handle(RETENTION.schedule_id(live.settings, "demo"))
         try:
             described = await handle.describe()
             await handle.trigger()
@@ -372,7 +367,7 @@ def test_each_council_gets_one_daily_retention_schedule(live: Live) -> None:
         return first, second, described
 
     first, second, described = asyncio.run(scenario())
-    assert first == [schedule_id(live.settings, "demo")]
+    assert first == [RETENTION.schedule_id(live.settings, "demo")]
     assert second == []
     assert described.schedule.spec.time_zone_name == "Europe/London"
     assert described.schedule.policy.overlap == ScheduleOverlapPolicy.SKIP
@@ -392,6 +387,6 @@ def test_each_council_gets_one_daily_retention_schedule(live: Live) -> None:
 
     async def remove() -> None:
         client = await connect(live.settings)
-        await client.get_schedule_handle(schedule_id(live.settings, "demo")).delete()
+        await client.get_schedule_handle(RETENTION.schedule_id(live.settings, "demo")).delete()
 
     asyncio.run(remove())
