@@ -131,18 +131,25 @@ def start_topology(processes: Processes, webs: int, workers: int) -> Topology:
     processes.platforms.append(platform)
     seed_demo(platform)
     key = create_api_key(platform, "demo", ["admin", "agent", "finance"])
+    # The first web's address stands for the load balancer's: every process has the same public
+    # URL, as in production (a payment's return URL is built from it, and a retried payment must
+    # send the provider the same request). Each worker calls the sandbox API through "its" web.
     web_processes = [
         processes.start(
             f"web{i}",
             "web",
             COUNTERFOIL_PORT=url.rsplit(":", 1)[1],
-            COUNTERFOIL_PUBLIC_URL=url,
+            COUNTERFOIL_PUBLIC_URL=urls[0],
         )
         for i, url in enumerate(urls)
     ]
-    # Each worker reaches the sandbox provider and gives callbacks through "its" web.
     worker_processes = [
-        processes.start(f"worker{i}", "worker", COUNTERFOIL_PUBLIC_URL=urls[i % webs])
+        processes.start(
+            f"worker{i}",
+            "worker",
+            COUNTERFOIL_PUBLIC_URL=urls[0],
+            COUNTERFOIL_SANDBOX_BASE_URL=f"{urls[i % webs]}/sandbox",
+        )
         for i in range(workers)
     ]
     # generous: on a busy 2-core machine four interpreters importing everything take a while
