@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, func, select
 
-from counterfoil.platform.db.models import AuditEntry, Council, Department, StaffUser, Submission
+from counterfoil.platform.db.models import AuditEntry, Council, Department, Submission
 from counterfoil.platform.notifications import queue_email
+from counterfoil.platform.staff import alert_recipients
 
 DELIVERY_FAILED_ACTION = "submission.delivery_failed"
 
@@ -58,11 +59,4 @@ def _recipients(session: Session, submission: Submission) -> list[tuple[str, str
     ).one_or_none()
     if department is not None and department.email:
         return [("", department.email)]
-    admins = session.exec(
-        select(StaffUser)
-        .where(StaffUser.council_id == submission.council_id, col(StaffUser.disabled).is_(False))
-        .order_by(col(StaffUser.id))
-    ).all()
-    return [
-        (f"-staff-{user.id}", user.email) for user in admins if "admin" in user.roles.split(",")
-    ]
+    return alert_recipients(session, submission.council_id, "admin")

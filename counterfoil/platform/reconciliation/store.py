@@ -20,7 +20,6 @@ from counterfoil.platform.db.models import (
     Payment,
     ReconciliationDifference,
     ReconciliationRun,
-    StaffUser,
     Submission,
     utcnow,
 )
@@ -28,6 +27,7 @@ from counterfoil.platform.errors import NotFound
 from counterfoil.platform.notifications import queue_email
 from counterfoil.platform.reconciliation.compare import DifferenceKind, OurPayment
 from counterfoil.platform.reconciliation.report import Report, ReportedDifference, email_text
+from counterfoil.platform.staff import alert_recipients
 
 DIFFERENCE_ACTION = "reconciliation.difference"
 
@@ -174,12 +174,7 @@ def finance_recipients(session: Session, council_id: int) -> list[tuple[str, str
     ).first()
     if settings is not None and settings.email:
         return [("", settings.email)]
-    staff = session.exec(
-        select(StaffUser)
-        .where(StaffUser.council_id == council_id, col(StaffUser.disabled).is_(False))
-        .order_by(col(StaffUser.id))
-    ).all()
-    return [(f"-staff-{u.id}", u.email) for u in staff if "finance" in u.roles.split(",")]
+    return alert_recipients(session, council_id, "finance")
 
 
 def set_finance_email(platform: Platform, council: str, email: str) -> None:

@@ -208,3 +208,14 @@ def _account(user: StaffUser) -> StaffAccount:
         locked_until=locked_until,
         created_at=_aware(user.created_at),
     )
+
+
+def alert_recipients(session: Session, council_id: int, role: str) -> list[tuple[str, str]]:
+    """(dedupe key suffix, address) for each active staff member with `role`: who an alert goes
+    to when the council has set no address of its own for it."""
+    staff = session.exec(
+        select(StaffUser)
+        .where(StaffUser.council_id == council_id, col(StaffUser.disabled).is_(False))
+        .order_by(col(StaffUser.id))
+    ).all()
+    return [(f"-staff-{user.id}", user.email) for user in staff if role in user.roles.split(",")]
