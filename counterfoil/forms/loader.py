@@ -20,6 +20,11 @@ from counterfoil.forms.model import FormDefinition
 from counterfoil.forms.pointers import make_pointer
 from counterfoil.rules import Problem
 
+# msgspec builds a Struct type's decoding info on its first use; several threads making that first
+# use at once crashed the web process (SIGSEGV in msgspec.convert, msgspec 0.22: 7 of 30 cold
+# processes with 8 threads loading definitions, 0 of 30 after this). Build it now, in one thread.
+msgspec.json.Decoder(FormDefinition)
+
 
 @cache
 def metaschema() -> dict[str, Any]:
