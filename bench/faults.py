@@ -338,7 +338,10 @@ async def department_down(args: argparse.Namespace, work: Path) -> Result:
     """The department refuses everything until every submission is delivery_failed; each must
     alert staff once; then it is back and a staff retry per submission delivers."""
     with running(
-        args.database, work, department_status=500, retry_schedule=args.retry_schedule
+        args.database,
+        work,
+        department_status=500,
+        retry_schedule=args.department_retry_schedule,
     ) as stack:
         started = time.monotonic()
         drove = Drive()
@@ -371,7 +374,7 @@ async def department_down(args: argparse.Namespace, work: Path) -> Result:
     verdict.problems += [f"{r}: {alerts_after[r]} staff alerts" for r in wrong]
     verdict.problems += refused
     end = delivered_at or time.monotonic()
-    schedule = [d.total_seconds() for d in args.retry_schedule]
+    schedule = [d.total_seconds() for d in args.department_retry_schedule]
     return Result(
         "department-down",
         verdict,
@@ -480,8 +483,16 @@ def main() -> None:
     parser.add_argument(
         "--retry-schedule",
         type=seconds_list,
+        default=seconds_list("5,10,30,60,120"),
+        help="delivery retry schedule, seconds, comma-separated (shortened from 1 min, 5 min, 1 h"
+        ", ...; it must outlast an outage: a delivery attempt that cannot read the database"
+        " counts as failed)",
+    )
+    parser.add_argument(
+        "--department-retry-schedule",
+        type=seconds_list,
         default=seconds_list("0.5,1,1"),
-        help="the delivery retry schedule, seconds, comma-separated (shortened)",
+        help="the retry schedule the department stays down through (department-down)",
     )
     parser.add_argument("--timeout", type=float, default=300, help="seconds for each wait")
     parser.add_argument(
