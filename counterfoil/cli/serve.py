@@ -49,7 +49,11 @@ def dev_temporal(settings: Settings) -> Iterator[None]:
 
 
 def _interrupt(_signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt
+    # Handled exactly as Ctrl-C: while the event loop runs, asyncio's runner cancels only the main
+    # task, which stops web and worker in order. A KeyboardInterrupt raised here instead escapes
+    # the loop, and the runner then cancels every task at once, Temporal's worker task among them:
+    # the worker's shutdown then sometimes waited forever (a process needing SIGKILL).
+    signal.raise_signal(signal.SIGINT)
 
 
 def _serve(settings: Settings, *, web: bool, worker: bool) -> None:
@@ -61,6 +65,8 @@ def _serve(settings: Settings, *, web: bool, worker: bool) -> None:
     # the signal once it has shut down, and the default handler would kill us before the worker
     # and the dev Temporal server are stopped.
     signal.signal(signal.SIGTERM, _interrupt)
+    # A shell starting us in the background ignores SIGINT, which would then swallow SIGTERM too.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     service = {(True, True): "counterfoil", (True, False): "counterfoil-web"}.get(
         (web, worker), "counterfoil-worker"
     )

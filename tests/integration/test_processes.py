@@ -292,6 +292,11 @@ def test_same_load_through_one_or_two_webs_and_workers_pays_and_delivers_each_on
     ran = activity_pids(topology, references)
     # every worker took a share, and no web ran any workflow work
     assert ran == {p.pid for p in topology.workers}
+    # docker stop: SIGTERM, then each process stops in order and exits 0, within the grace period
+    processes.stop_all()
+    assert {name: p.returncode for name, p in processes.started} == {
+        name: 0 for name, _ in processes.started
+    }
 
 
 def test_a_worker_killed_part_way_leaves_the_other_to_finish_every_submission(
@@ -306,3 +311,5 @@ def test_a_worker_killed_part_way_leaves_the_other_to_finish_every_submission(
     assert outcomes(topology, references) == expected(references)
     assert topology.workers[1].poll() is None
     assert all(web.poll() is None for web in topology.web_processes)
+    processes.stop_all()
+    assert [p.returncode for p in [topology.workers[1], *topology.web_processes]] == [0] * 3
