@@ -94,7 +94,7 @@ def create_app(
         if app.state.get("temporal") is None:
             from counterfoil.workflows.client import connect
 
-            app.state.temporal = await connect(settings)
+            app.state.temporal = await connect(settings, lazy=True)
 
     return Litestar(
         route_handlers=route_handlers,
@@ -119,6 +119,8 @@ def create_app(
                 secure=settings.secure_cookies,
                 samesite="lax",
                 httponly=True,
+                # machines and static files have no resident session: none is read or stored
+                exclude=[*CSRF_EXEMPT, "/assets/", "/metrics"],
             ).middleware,
         ],
         stores={"sessions": store.with_namespace("sessions")},

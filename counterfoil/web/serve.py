@@ -39,7 +39,7 @@ class PlatformServer:
     async def run(self, client: Client | None = None) -> None:
         settings = self.platform.settings
         self._loop = asyncio.get_running_loop()
-        client = client or await connect(settings)
+        client = client or await connect(settings, lazy=not self._worker)
         async with contextlib.AsyncExitStack() as stack:
             http = await stack.enter_async_context(httpx.AsyncClient())
             # One set of provider gateways for web and worker, on the same client as deliveries.

@@ -89,6 +89,26 @@ def test_temporal_going_away_makes_the_web_unready(tmp_path: Path, database_url:
     assert after.json()["checks"]["temporal"] in ("unreachable", "timeout")
 
 
+def test_web_started_while_temporal_is_down_serves_and_is_unready(
+    tmp_path: Path, database_url: str
+) -> None:
+    # the web connects lazily: it starts, answers, and is ready once Temporal is (compose starts
+    # the web beside a Temporal server that may still be coming up)
+    settings = Settings(
+        var_dir=tmp_path,
+        database_url=database_url,
+        temporal_address=f"127.0.0.1:{_closed_port()}",
+    )
+    platform = Platform.open(settings)
+    try:
+        with serving(lambda _: create_app(platform)) as base_url:
+            alive, ready = _probe(base_url)
+    finally:
+        platform.close()
+    assert alive.status_code == 200
+    _assert_unready(ready, failed="temporal", working="database")
+
+
 @pytest.mark.skipif(not POSTGRES_URL, reason="dropping a database needs PostgreSQL")
 def test_dropped_postgresql_database_makes_the_web_unready(
     tmp_path: Path, temporal_address: str
