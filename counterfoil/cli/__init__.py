@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from counterfoil.cli import serve
+from counterfoil.cli.councils import councils_app
 from counterfoil.cli.forms import forms_app
 from counterfoil.cli.keys import keys_app
 from counterfoil.cli.ledger import ledger_app
@@ -14,6 +15,7 @@ from counterfoil.cli.retention import retention_app
 from counterfoil.cli.users import users_app
 
 app = typer.Typer(no_args_is_help=True, help="Counterfoil: payable e-forms for UK councils.")
+app.add_typer(councils_app, name="councils")
 app.add_typer(forms_app, name="forms")
 app.add_typer(keys_app, name="keys")
 app.add_typer(ledger_app, name="ledger")

@@ -62,3 +62,46 @@ def test_openapi_schema_documents_the_public_paths(live: Live) -> None:
         "/callbacks/{provider}/{council}",
     ):
         assert path in paths, path
+
+
+def test_councils_create_makes_a_council_whose_admin_key_works(
+    live: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COUNTERFOIL_DATABASE_URL", live.settings.resolved_database_url)
+    runner = CliRunner()
+    result = runner.invoke(
+        app,
+        ["councils", "create", "--slug", "exeter", "--name", "Exeter City Council"],
+    )
+    assert result.exit_code == 0, result.output
+    key = result.output.strip().splitlines()[-1]
+    assert key.startswith("cf_")
+    users = live.http.get("/api/v1/councils/exeter/users", headers=auth(key))
+    assert users.status_code == 200, users.text
+    # its residents' start page exists (no services published yet)
+    assert live.http.get("/exeter").status_code == 200
+
+    again = runner.invoke(app, ["councils", "create", "--slug", "exeter", "--name", "Again"])
+    assert again.exit_code == 1
+    assert "already exists" in again.output
+
+
+@pytest.mark.parametrize(
+    ("slug", "colour", "message"),
+    [
+        ("studio", "#0b0c0c", "platform's own addresses"),
+        ("Bad Slug", "#0b0c0c", "lowercase letters"),
+        ("fine", "blue", "hex colour"),
+    ],
+)
+def test_councils_create_refuses_reserved_or_malformed_values(
+    live: Live, monkeypatch: pytest.MonkeyPatch, slug: str, colour: str, message: str
+) -> None:
+    monkeypatch.setenv("COUNTERFOIL_DATABASE_URL", live.settings.resolved_database_url)
+    result = CliRunner().invoke(
+        app,
+        ["councils", "create", "--slug", slug, "--name", "A council", "--brand-colour", colour],
+    )
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
