@@ -260,7 +260,7 @@ class LedgerPosting(SQLModel, table=True):
     council_id: int = Field(foreign_key="council.id", index=True)
     reference: str = Field(max_length=32, index=True)
     line_id: str = Field(max_length=63)
-    kind: str = Field(max_length=8)  # payment | refund
+    kind: str = Field(max_length=16)  # payment | refund | refund_failed
     # "" for a payment; the refund's idempotency key for a refund ("BWC-7K4M-Q2XD-refund").
     refund_id: str = Field(default="", max_length=200)
     fund: str = Field(max_length=63)

@@ -1,4 +1,5 @@
-"""refund records: each provider refund and its asynchronous outcome
+"""refund records: each provider refund and its asynchronous outcome; ledger kinds up to 16
+characters (refund_failed)
 
 Revision ID: 0009
 Revises: 0003
@@ -37,10 +38,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('refundrecord', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_refundrecord_submission_id'), ['submission_id'], unique=False)
+    with op.batch_alter_table('ledgerposting', schema=None) as batch_op:
+        batch_op.alter_column('kind', existing_type=sqlmodel.sql.sqltypes.AutoString(length=8), type_=sqlmodel.sql.sqltypes.AutoString(length=16), existing_nullable=False)
 
 
 def downgrade() -> None:
     """Downgrade schema."""
+    with op.batch_alter_table('ledgerposting', schema=None) as batch_op:
+        batch_op.alter_column('kind', existing_type=sqlmodel.sql.sqltypes.AutoString(length=16), type_=sqlmodel.sql.sqltypes.AutoString(length=8), existing_nullable=False)
     with op.batch_alter_table('refundrecord', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_refundrecord_submission_id'))
     op.drop_table('refundrecord')
