@@ -29,14 +29,16 @@ typecheck: $(STAMP)
 
 # PostgreSQL for the second run of the whole suite (this machine: trust auth, database test).
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+PG_ANSWERS := $(BIN)/python -c "import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$(TEST_POSTGRES_URL)" 2>/dev/null
 
+# Both databases at once (tests/run_suites.sh); without PostgreSQL, SQLite alone, said plainly.
 test: lint typecheck
-	$(BIN)/python -m pytest
-	@if $(BIN)/python -c "import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$(TEST_POSTGRES_URL)" 2>/dev/null; then \
-		echo "The whole suite again on PostgreSQL ($(TEST_POSTGRES_URL))"; \
-		COUNTERFOIL_TEST_POSTGRES_URL="$(TEST_POSTGRES_URL)" $(BIN)/python -m pytest; \
+	@if $(PG_ANSWERS); then \
+		echo "The whole suite on SQLite and, at the same time, on PostgreSQL ($(TEST_POSTGRES_URL))"; \
+		tests/run_suites.sh "$(TEST_POSTGRES_URL)"; \
 	else \
 		echo "SKIPPED the PostgreSQL run: no PostgreSQL answers at $(TEST_POSTGRES_URL) (set TEST_POSTGRES_URL)"; \
+		tests/run_suites.sh; \
 	fi
 
 unit: $(STAMP)
