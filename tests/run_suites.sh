@@ -9,7 +9,7 @@ pytest=(.venv/bin/python -m pytest -p no:cacheprovider)
 if [ -z "$postgres_url" ]; then
   exec "${pytest[@]}"
 fi
-mkdir -p var
+mkdir -p var/pytest
 : > var/test-sqlite.log
 : > var/test-postgresql.log
 ( "${pytest[@]}" --basetemp=var/pytest/sqlite 2>&1; echo "exit $?" ) \
