@@ -81,17 +81,21 @@ def _pay(
     check = check_card(form, datetime.now(UTC).date())
     if check.outcome is None:
         return observed, check.problems
-    submitted = store.move(
-        payment_id, "submitted", allowed_from=("created", "started"), card_last4=check.last4
-    )
-    if not submitted.moved or check.outcome is Outcome.CHALLENGE:
-        return _then(observed, submitted), []
+    if check.outcome is Outcome.CHALLENGE:
+        challenged = store.move(
+            payment_id, CHALLENGE_STATE, allowed_from=("created", "started"), card_last4=check.last4
+        )
+        return _then(observed, challenged), []
     to, code = {
         Outcome.SUCCESS: ("success", None),
         Outcome.DECLINED: ("failed", "P0010"),
         Outcome.PROVIDER_ERROR: ("error", "P0050"),
     }[check.outcome]
-    paid = store.move(payment_id, to, allowed_from=("submitted",), code=code)
+    # From the card straight to its outcome in one transaction: a database failure between two
+    # would leave the payment waiting in `submitted` with nothing to finish it.
+    paid = store.move(
+        payment_id, to, allowed_from=("created", "started"), code=code, card_last4=check.last4
+    )
     return _then(observed, paid), []
 
 

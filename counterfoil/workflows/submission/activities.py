@@ -31,6 +31,7 @@ from counterfoil.platform.db.models import (
 )
 from counterfoil.platform.departments import (
     DeliveryFailed,
+    NoDestination,
     deliver_submission,
     queue_delivery_failed_alert,
 )
@@ -230,7 +231,7 @@ class SubmissionActivities:
     async def deliver(self, reference: str) -> None:
         try:
             await deliver_submission(self._platform, reference, self._http)
-        except DeliveryFailed as exc:
+        except (DeliveryFailed, NoDestination) as exc:  # the department's side: the schedule's
             metrics.DELIVERY_ATTEMPTS.labels("failed").inc()
             raise ApplicationError(str(exc), type="DeliveryFailed") from exc
         metrics.DELIVERY_ATTEMPTS.labels("delivered").inc()

@@ -82,6 +82,15 @@ PERSISTENT = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5)
 )
 STEP_TIMEOUT = timedelta(seconds=30)
+# One step of the delivery schedule: the department's own failure (DeliveryFailed) ends the step
+# and the schedule says when to try again; anything else (our database down, a worker lost) is
+# retried within the step, so it does not use up the department's retries.
+DELIVERY_STEP = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(seconds=30),
+    non_retryable_error_types=["DeliveryFailed"],
+)
+DELIVERY_STEP_LIMIT = timedelta(hours=1)
 
 
 @workflow.defn(name="SubmissionWorkflow")
@@ -274,8 +283,8 @@ class SubmissionWorkflow:
                         SubmissionActivities.deliver,
                         self._start.reference,
                         start_to_close_timeout=timings.delivery_timeout + timedelta(seconds=5),
-                        # the schedule above is the retry policy: one try per step
-                        retry_policy=RetryPolicy(maximum_attempts=1),
+                        schedule_to_close_timeout=DELIVERY_STEP_LIMIT,
+                        retry_policy=DELIVERY_STEP,
                     )
                 except ActivityError:
                     continue
