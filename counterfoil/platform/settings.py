@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     # at this hour (Europe/London), this many per transaction.
     retention_hour: int = Field(default=3, ge=0, le=23)
     retention_batch_size: int = Field(default=200, ge=1)
+    # How often a worker creates the daily schedules (ledger, reconciliation, retention) of
+    # councils added since it started.
+    schedule_sync_interval: timedelta = timedelta(minutes=5)
 
     # Development pages (/dev/outbox): on under `counterfoil dev`, never in production.
     dev_pages: bool = False

@@ -18,6 +18,7 @@ from counterfoil.platform.payments.accounts import PaymentAccounts
 from counterfoil.web.app import create_app
 from counterfoil.web.callbacks import share_accounts
 from counterfoil.workflows.client import connect
+from counterfoil.workflows.daily import keep_schedules
 from counterfoil.workflows.distribution.client import DISTRIBUTION
 from counterfoil.workflows.reconciliation.client import RECONCILIATION
 from counterfoil.workflows.retention.client import RETENTION
@@ -50,8 +51,13 @@ class PlatformServer:
                 worker = build_worker(client, self.platform, accounts, http, executor)
                 await stack.enter_async_context(worker)
                 stack.enter_context(worker_metrics_server(settings))
-                for job in (DISTRIBUTION, RECONCILIATION, RETENTION):
+                jobs = (DISTRIBUTION, RECONCILIATION, RETENTION)
+                for job in jobs:
                     await job.ensure_schedules(client, self.platform)
+                keeping = asyncio.create_task(
+                    keep_schedules(client, self.platform, jobs, settings.schedule_sync_interval)
+                )
+                stack.callback(keeping.cancel)
             if self._web:
                 app = create_app(self.platform, temporal=client)
                 share_accounts(app, accounts)

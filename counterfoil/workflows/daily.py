@@ -5,9 +5,10 @@ schedule."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Generic, TypeVar
 
 from sqlmodel import select
@@ -32,6 +33,7 @@ from counterfoil.platform.db.models import Council
 from counterfoil.platform.errors import NotFound
 
 R = TypeVar("R")
+log = logging.getLogger(__name__)
 
 
 def deployment_suffix(settings: Settings) -> str:
@@ -161,3 +163,19 @@ class DailyJob(Generic[R]):
             platform,
             lambda council: (self.schedule_id(settings, council), self.schedule(settings, council)),
         )
+
+
+async def keep_schedules(
+    client: Client, platform: Platform, jobs: Sequence[DailyJob[Any]], every: timedelta
+) -> None:
+    """Every `every`, create the schedules of councils added since (a worker runs this for as long
+    as it runs); a round that fails (Temporal away) is tried again at the next."""
+    while True:
+        await asyncio.sleep(every.total_seconds())
+        try:
+            for job in jobs:
+                await job.ensure_schedules(client, platform)
+        except Exception:
+            log.warning(
+                "could not create the councils' daily schedules; trying again later", exc_info=True
+            )

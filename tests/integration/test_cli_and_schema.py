@@ -1,14 +1,26 @@
-"""`counterfoil keys create` against a real database, and the OpenAPI schema the app serves."""
+"""`counterfoil keys create` and `councils create` against a real database (a new council gets its
+daily schedules from the running worker), and the OpenAPI schema the app serves."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Callable
+from datetime import timedelta
+
 import pytest
+from temporalio.service import RPCError
 from typer.testing import CliRunner
 
 from counterfoil.cli import app
+from counterfoil.platform.councils import create_council
 from counterfoil.platform.seed import seed_demo
+from counterfoil.workflows.client import connect
+from counterfoil.workflows.distribution.client import DISTRIBUTION
+from counterfoil.workflows.reconciliation.client import RECONCILIATION
+from counterfoil.workflows.retention.client import RETENTION
 from tests.integration.conftest import Live
-from tests.integration.journeys import auth
+from tests.integration.journeys import auth, wait_for
 
 
 def test_keys_create_prints_a_key_that_works_once_and_only_for_its_roles(
@@ -105,3 +117,23 @@ def test_councils_create_refuses_reserved_or_malformed_values(
     assert result.exit_code == 1
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_council_created_while_the_worker_runs_gets_its_daily_schedules(
+    make_live: Callable[..., Live],
+) -> None:
+    live = make_live(schedule_sync_interval=timedelta(seconds=1))
+    create_council(live.platform, slug="exeter", name="Exeter City Council")
+
+    async def schedules() -> list[str]:
+        client = await connect(live.settings)
+        found = []
+        for job in (DISTRIBUTION, RECONCILIATION, RETENTION):
+            sid = job.schedule_id(live.settings, "exeter")
+            with contextlib.suppress(RPCError):  # not created yet
+                await client.get_schedule_handle(sid).describe()
+                found.append(sid)
+        return found
+
+    # each job's schedule for the new council, made by the running worker, not by a restart
+    wait_for(lambda: len(asyncio.run(schedules())) == 3, timeout=30)
