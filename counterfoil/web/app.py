@@ -36,6 +36,7 @@ from counterfoil.web.observability import (
 )
 from counterfoil.web.ratelimit import RateLimiter
 from counterfoil.web.resident import resident_routes
+from counterfoil.web.resident.rendered_fields import FieldRenderer
 from counterfoil.web.sandbox import sandbox_router, stop_sandbox
 from counterfoil.web.security import security_headers, template_nonce
 from counterfoil.web.store import DatabaseStore
@@ -60,6 +61,7 @@ def template_environment() -> Environment:
         lstrip_blocks=True,
     )
     environment.globals["csp_nonce"] = template_nonce
+    environment.globals["rendered_field"] = FieldRenderer(environment)
     return environment
 
 
