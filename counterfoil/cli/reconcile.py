@@ -4,28 +4,20 @@ summary and each difference. `counterfoil reconcile finance-email` sets where di
 
 from __future__ import annotations
 
-import asyncio
-from datetime import date
 from typing import Annotated
 
 import typer
 
+from counterfoil.cli._daily import parse_day, run_days
 from counterfoil.cli._exit import finish
 from counterfoil.platform import Platform, Settings
 from counterfoil.platform.errors import NotFound
 from counterfoil.platform.reconciliation import describe, recorded_report, set_finance_email
-from counterfoil.workflows.client import connect
 from counterfoil.workflows.reconciliation.client import RECONCILIATION
-from counterfoil.workflows.reconciliation.types import ReconciliationResult
 
 reconcile_app = typer.Typer(
     no_args_is_help=True, help="Daily reconciliation with the payment providers."
 )
-
-
-async def _run(settings: Settings, council: str, day: date) -> ReconciliationResult:
-    client = await connect(settings)
-    return await RECONCILIATION.run_day(client, settings, council, day)
 
 
 @reconcile_app.command("run")
@@ -34,21 +26,9 @@ def run(
     day: Annotated[str, typer.Option("--date", help="The business date, YYYY-MM-DD.")],
 ) -> None:
     """Compare COUNCIL's payments of DATE with its providers' lists and print the differences."""
-    try:
-        business_date = date.fromisoformat(day)
-    except ValueError as exc:
-        raise typer.BadParameter(
-            f"{day!r} is not a date like 2026-11-25", param_hint="--date"
-        ) from exc
+    business_date = parse_day(day)
     settings = Settings()
-    try:
-        result = asyncio.run(_run(settings, council, business_date))
-    except NotFound as exc:
-        typer.echo(f"Cannot reconcile: {exc}", err=True)
-        finish(1)
-    except RuntimeError as exc:  # Temporal unreachable: temporalio raises RuntimeError on connect
-        typer.echo(f"Cannot reach Temporal: {exc}", err=True)
-        finish(1)
+    [result] = run_days(RECONCILIATION, settings, [council], business_date, "Cannot reconcile")
     typer.echo(
         f"{council} {business_date.isoformat()}: {result.ours} payments here, "
         f"{result.theirs} at the providers, {result.differences} "

@@ -3,27 +3,20 @@ hand, through the same RetentionWorkflow the daily schedule starts; prints what 
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
+from counterfoil.cli._daily import parse_day, run_days
 from counterfoil.cli._exit import finish
 from counterfoil.platform import Platform, Settings
-from counterfoil.platform.errors import NotFound
 from counterfoil.platform.ledger import business_date
-from counterfoil.workflows.client import connect
 from counterfoil.workflows.daily import council_slugs
 from counterfoil.workflows.retention.client import RETENTION
 from counterfoil.workflows.retention.types import RetentionResult
 
 retention_app = typer.Typer(no_args_is_help=True, help="Anonymising submissions past retention.")
-
-
-async def _run(settings: Settings, councils: list[str], day: date) -> list[RetentionResult]:
-    client = await connect(settings)
-    return [await RETENTION.run_day(client, settings, council, day) for council in councils]
 
 
 def _councils(settings: Settings) -> list[str]:
@@ -55,21 +48,10 @@ def run(
     ] = None,
 ) -> None:
     """Anonymise the finished submissions past their form's retention_days, and print them."""
-    try:
-        today = date.fromisoformat(day) if day else business_date(datetime.now(UTC))
-    except ValueError as exc:
-        raise typer.BadParameter(
-            f"{day!r} is not a date like 2026-11-26", param_hint="--date"
-        ) from exc
+    today = parse_day(day) if day else business_date(datetime.now(UTC))
     settings = Settings()
-    try:
-        results = asyncio.run(_run(settings, [council] if council else _councils(settings), today))
-    except NotFound as exc:
-        typer.echo(f"Cannot run retention: {exc}", err=True)
-        finish(1)
-    except RuntimeError as exc:  # Temporal unreachable: temporalio raises RuntimeError on connect
-        typer.echo(f"Cannot reach Temporal: {exc}", err=True)
-        finish(1)
+    councils = [council] if council else _councils(settings)
+    results = run_days(RETENTION, settings, councils, today, "Cannot run retention")
     for result in results:
         typer.echo(_describe(result))
     finish(0)
