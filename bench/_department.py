@@ -59,14 +59,13 @@ class Department:
 
 
 @contextlib.contextmanager
-def serve_department(department: Department) -> Iterator[str]:
-    """Yields the webhook URL."""
+def serve_hooks(app: Any, name: str) -> Iterator[str]:
+    """Serve the ASGI `app` (a department's webhook endpoint) on loopback in a thread; yields its
+    webhook URL."""
     port = free_port()
-    config = uvicorn.Config(
-        department, host="127.0.0.1", port=port, log_level="warning", lifespan="off"
-    )
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="department", daemon=True)
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
     thread.start()
     try:
         wait_for_port(port)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from _department import Department, serve_department
+from _department import Department, serve_hooks
 from _procs import PlatformConfig, TemporalServer, Web, WorkerProcess, fresh_database, wait_ready
 from _proxy import TcpProxy
 from sqlmodel import select
@@ -62,7 +62,7 @@ def running(
             stack.callback(proxy.close)
             processes_url = database_url.replace(":5432/", f":{proxy.port}/")
         department = Department(department_status)
-        hook_url = stack.enter_context(serve_department(department))
+        hook_url = stack.enter_context(serve_hooks(department, "department"))
         key = seed(platform, hook_url)
 
         temporal = TemporalServer(work)

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
+from _department import serve_hooks
 from _trivial import TrivialWorkflow, echo
 from sqlmodel import col, func, select
 from temporalio.client import Client
@@ -123,23 +123,6 @@ class Receiver:
             return await asyncio.wait_for(waiter, timeout)
         finally:
             self._waiters.pop(reference, None)
-
-
-@contextlib.contextmanager
-def serve_receiver(receiver: Receiver) -> Iterator[str]:
-    port = free_port()
-    config = uvicorn.Config(
-        receiver, host="127.0.0.1", port=port, log_level="warning", lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="receiver", daemon=True)
-    thread.start()
-    try:
-        wait_for_port(port)
-        yield f"http://127.0.0.1:{port}/hooks"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @contextlib.contextmanager
@@ -379,7 +362,10 @@ def verify(platform: Platform, receiver: Receiver, batches: list[Batch]) -> Chec
 
 async def measure(args: argparse.Namespace, work: Path) -> int:
     receiver = Receiver()
-    with temporal_server(work) as temporal_address, serve_receiver(receiver) as receiver_url:
+    with (
+        temporal_server(work) as temporal_address,
+        serve_hooks(receiver, "receiver") as receiver_url,
+    ):
         database_url = f"sqlite:///{work / 'counterfoil.db'}"
         migrate(database_url)
         # the migration configures logging (alembic.ini): keep the per-request lines out
